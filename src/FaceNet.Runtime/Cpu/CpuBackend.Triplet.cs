@@ -216,7 +216,7 @@ public sealed partial class CpuBackend
     /// <see cref="NegativePolicy.SemiHardOrHardest"/> and no such negative, the farthest with
     /// <c>dan &lt;= dap</c>; otherwise -1. The scan is in index order and keeps the first of equal distances.
     /// </summary>
-    private static int SelectNegative(ReadOnlySpan<float> anchorRow, int[] labels, int anchorLabel, float dap,
+    internal static int SelectNegative(ReadOnlySpan<float> anchorRow, int[] labels, int anchorLabel, float dap,
         float alpha, NegativePolicy policy)
     {
         float upper = dap + alpha;
