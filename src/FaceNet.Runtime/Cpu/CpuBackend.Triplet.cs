@@ -10,8 +10,9 @@ namespace FaceNet.Runtime.Cpu;
 //     dL/dx_a = 2 (x_n - x_p),   dL/dx_p = 2 (x_p - x_a),   dL/dx_n = 2 (x_a - x_n),
 // which is the derivative of ||x_a - x_p||^2 - ||x_a - x_n||^2 + alpha. Because w is shared, the whole
 // gradient is w * 2 * K X, where K is an (N, N) integer matrix of triplet coefficients. Integer sums do
-// not depend on the order of addition, so building K in any order and then forming each gradient row in
-// index order gives bit-identical results on every run; the CUDA kernels use the same scheme.
+// not depend on the order of addition, so K may be built by threads in any order. Each gradient row is
+// then summed in index order, which makes the result bit-identical on every run. The scheme carries over
+// to a GPU, where atomic integer adds build K.
 public sealed partial class CpuBackend
 {
     /// <summary>Rows below this count form the gradient on one thread; the work is too small to split.</summary>

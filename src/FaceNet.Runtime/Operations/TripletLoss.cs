@@ -49,11 +49,11 @@ public static class TripletLoss
     }
 
     /// <summary>
-    /// The loss on triplets chosen by the caller: triplet t is (anchors[t], positives[t], negatives[t]),
-    /// indices into the rows of <paramref name="embeddings"/>. The mean is over all given triplets.
+    /// Computes the loss on triplets chosen by the caller. Triplet t is (anchors[t], positives[t],
+    /// negatives[t]), indices into the rows of <paramref name="embeddings"/>, and the mean is over all of them.
     /// </summary>
-    /// <returns>The loss and gradient. Of the statistics only Loss, Triplets and ActiveTriplets are set:
-    /// the kernel does not report distances, and Pairs equals Triplets.</returns>
+    /// <returns>The loss and gradient. The kernel reports no distances, so the mean distances are 0, Pairs
+    /// equals Triplets, and ActiveTriplets is an upper bound.</returns>
     /// <exception cref="ArgumentException">Index spans differ in length, the margin is negative or not finite,
     /// or the embeddings live on another backend.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An index is outside the rows.</exception>
@@ -66,9 +66,8 @@ public static class TripletLoss
         float loss = graph.Backend.TripletLoss(embeddings, anchors, positives, negatives, margin, gradient,
             gradientScale);
 
-        // The kernel returns only the loss; a triplet is active when its hinge is positive, which the mean
-        // alone cannot tell, so ActiveTriplets is reported as every triplet when the loss is positive.
-        // NOTE: ActiveTriplets here is an upper bound; use SemiHard for exact counts.
+        // NOTE: the kernel returns only the mean loss, which cannot tell how many hinges were positive. So
+        // ActiveTriplets is an upper bound here: every triplet when the loss is positive, else 0.
         int count = anchors.Length;
         var stats = new TripletStats(loss, count, count, loss > 0f ? count : 0, 0f, 0f, 0f);
         return new TripletLossResult(graph, embeddings, gradient, stats);

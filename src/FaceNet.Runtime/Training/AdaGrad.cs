@@ -7,7 +7,8 @@ namespace FaceNet.Runtime.Training;
 /// <c>g' = g + wd * p; accumulator += g'^2; p -= lr * g' / (sqrt(accumulator) + epsilon)</c>.
 /// </summary>
 /// <remarks>
-/// The paper gives neither epsilon nor a starting accumulator. The defaults follow PyTorch's
+/// The FaceNet paper (Schroff, Kalenichenko and Philbin, CVPR 2015) gives neither epsilon nor a starting
+/// accumulator. The defaults follow PyTorch's
 /// <c>torch.optim.Adagrad</c> (epsilon 1e-10, accumulator 0), so the first step moves each weight with a
 /// nonzero gradient by almost exactly the learning rate. TensorFlow starts the accumulator at 0.1 instead,
 /// which shrinks the first steps; pass <c>initialAccumulator: 0.1f</c> for that behaviour.

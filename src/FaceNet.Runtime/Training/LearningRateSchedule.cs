@@ -1,9 +1,9 @@
 namespace FaceNet.Runtime.Training;
 
 /// <summary>
-/// Learning rate as a function of the 0-based training step. The FaceNet paper starts AdaGrad at 0.05 and
-/// lowers the rate to finish training without saying when or how far; the step and cosine schedules are
-/// two common ways to do that.
+/// Learning rate as a function of the 0-based training step. FaceNet (Schroff, Kalenichenko and Philbin,
+/// CVPR 2015) starts AdaGrad at 0.05 and lowers the rate to finish training, without saying when or how
+/// far. Step decay and cosine annealing are two common ways to lower it.
 /// </summary>
 public abstract class LearningRateSchedule
 {

@@ -5,8 +5,8 @@ using FaceNet.Runtime.Tensors;
 namespace FaceNet.Runtime.Training;
 
 /// <summary>
-/// Base of the optimisers: holds the parameters, one set of state tensors per parameter (same shape, on the
-/// parameter's backend) and the number of steps taken. <see cref="Step"/> updates every parameter from its
+/// Base of the optimisers. It keeps the parameters, one set of state tensors per parameter (same shape, on
+/// the parameter's backend) and the number of steps taken. <see cref="Step"/> updates every parameter from its
 /// accumulated gradient; <see cref="ZeroGradients"/> clears the gradients for the next batch.
 /// </summary>
 /// <remarks>
@@ -19,7 +19,7 @@ public abstract class Optimizer : IDisposable
     private int _stepCount;
 
     /// <summary>Takes the parameters to optimise; their names must be unique.</summary>
-    /// <exception cref="ArgumentException">The list is empty, holds a repeated name, or the weight decay is
+    /// <exception cref="ArgumentException">The list is empty, contains a repeated name, or the weight decay is
     /// negative or not finite.</exception>
     protected Optimizer(IEnumerable<Parameter> parameters, float weightDecay)
     {

@@ -64,7 +64,11 @@ internal static class TripletReference
                         hard = neg;
                     }
                 }
-                int chosen = semiHard >= 0 ? semiHard : policy == NegativePolicy.SemiHardOrHardest ? hard : -1;
+                int chosen = semiHard;
+                if (chosen < 0 && policy == NegativePolicy.SemiHardOrHardest)
+                {
+                    chosen = hard;
+                }
                 if (chosen >= 0)
                 {
                     triplets.Add(new Triplet(a, p, chosen));
