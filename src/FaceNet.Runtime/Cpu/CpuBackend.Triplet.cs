@@ -22,6 +22,7 @@ public sealed partial class CpuBackend
     public void PairwiseSquaredDistances(Tensor embeddings, Tensor distances)
     {
         int n = embeddings.N;
+        CheckMatrixSize("PairwiseSquaredDistances", n);
         float[] matrix = ArrayPool<float>.Shared.Rent(Math.Max(n * n, 1));
         try
         {
@@ -52,6 +53,7 @@ public sealed partial class CpuBackend
         CheckTripletIndices("anchor", anchors, n);
         CheckTripletIndices("positive", positives, n);
         CheckTripletIndices("negative", negatives, n);
+        CheckMatrixSize("TripletLoss", n);
 
         Fill(gradient, 0f);
         if (count == 0)
@@ -102,6 +104,7 @@ public sealed partial class CpuBackend
             throw new ArgumentException(
                 $"TripletSemiHard: {labels.Length} labels for {n} embeddings; pass one label per row.");
         }
+        CheckMatrixSize("TripletSemiHard", n);
         Fill(gradient, 0f);
         if (n == 0)
         {
@@ -335,6 +338,17 @@ public sealed partial class CpuBackend
         else
         {
             Parallel.For(0, n, Row);
+        }
+    }
+
+    /// <summary>Throws when an (N, N) matrix of the batch would not fit in one array.</summary>
+    private static void CheckMatrixSize(string operation, int rows)
+    {
+        if ((long)rows * rows > System.Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"{operation}: a batch of {rows} rows needs a {rows} x {rows} matrix, more than one array can " +
+                "contain; split the batch.");
         }
     }
 

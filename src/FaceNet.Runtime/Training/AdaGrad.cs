@@ -45,7 +45,7 @@ public sealed class AdaGrad : Optimizer
         }
     }
 
-    /// <summary>Added to the root of the accumulator so that a zero accumulator does not divide by zero.</summary>
+    /// <summary>Constant added to the root of the accumulator, so that a zero accumulator does not divide by zero.</summary>
     public float Epsilon { get; }
 
     /// <inheritdoc />

@@ -51,7 +51,7 @@ public sealed class Adam : Optimizer
     /// <summary>Decay rate of the second-moment estimate.</summary>
     public float Beta2 { get; }
 
-    /// <summary>Added to the root of the corrected second moment.</summary>
+    /// <summary>Constant added to the root of the corrected second moment.</summary>
     public float Epsilon { get; }
 
     /// <inheritdoc />
