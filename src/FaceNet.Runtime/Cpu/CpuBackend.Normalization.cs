@@ -19,7 +19,7 @@ public sealed partial class CpuBackend
         int plane = x.H * x.W;
         int blocks = (plane + LrnBlock - 1) / LrnBlock;
         float alphaOverSize = p.Alpha / p.Size;
-        int before = (p.Size - 1) / 2;
+        int before = p.Size / 2;
 
         ForEachItem(x.N * blocks, (long)LrnBlock * channels * p.Size, item =>
         {
@@ -32,7 +32,8 @@ public sealed partial class CpuBackend
             Span<float> sum = stackalloc float[length];
             for (int c = 0; c < channels; c++)
             {
-                // Window [c - before, c - before + Size - 1], clipped at the channel edges.
+                // Window [c - Size / 2, c + (Size - 1) / 2] as in Torch and PyTorch (for an even size, Caffe's
+                // window sits one channel further up), clipped at the channel edges.
                 int first = Math.Max(c - before, 0);
                 int last = Math.Min(c - before + p.Size - 1, channels - 1);
                 sum.Clear();
@@ -66,7 +67,7 @@ public sealed partial class CpuBackend
         int plane = x.H * x.W;
         int blocks = (plane + LrnBlock - 1) / LrnBlock;
         float factor = 2f * p.Alpha * p.Beta / p.Size;
-        int before = (p.Size - 1) / 2;
+        int before = p.Size / 2;
         int after = p.Size - 1 - before;
 
         // dx[c] = dy[c] * scale[c]^-beta - 2 alpha beta / size * x[c] * sum of dy[j] * y[j] / scale[j] over the

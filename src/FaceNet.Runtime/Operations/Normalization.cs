@@ -9,7 +9,7 @@ public static class Normalization
 {
     /// <summary>
     /// Cross-channel LRN with Torch/Caffe semantics:
-    /// <c>y = x / (K + Alpha / Size * sum of x^2 over channels [c - (Size - 1) / 2, c + Size / 2]) ^ Beta</c>,
+    /// <c>y = x / (K + Alpha / Size * sum of x^2 over channels [c - Size / 2, c + (Size - 1) / 2]) ^ Beta</c>,
     /// with the window clipped at the first and last channel. The denominator base is saved for the backward pass.
     /// </summary>
     /// <param name="graph">The graph that records the operation.</param>
