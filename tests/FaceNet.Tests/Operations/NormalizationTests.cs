@@ -233,7 +233,7 @@ public class NormalizationTests
         return PoolingTests.Download(y);
     }
 
-    private static double[] ReferenceLrn(double[] x, int n, int c, int plane, LrnParameters p)
+    internal static double[] ReferenceLrn(double[] x, int n, int c, int plane, LrnParameters p)
     {
         double[] y = new double[x.Length];
         for (int b = 0; b < n; b++)

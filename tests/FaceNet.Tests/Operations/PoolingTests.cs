@@ -152,7 +152,7 @@ public class PoolingTests
     }
 
     /// <summary>Pooling in double, with Torch's ceil-mode rule and average divisor written out independently.</summary>
-    private static double[] ReferencePool(PoolKind kind, double[] x, PoolCase p)
+    internal static double[] ReferencePool(PoolKind kind, double[] x, PoolCase p)
     {
         int outH = OutSize(p.H, p);
         int outW = OutSize(p.W, p);
