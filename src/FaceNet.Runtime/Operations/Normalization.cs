@@ -64,7 +64,7 @@ public static class Normalization
     /// <param name="output">Preallocated output of x's shape, such as a channel slice of a concatenation.</param>
     /// <exception cref="ArgumentException">
     /// x is not rank 2 or 4, a per-channel tensor does not hold C contiguous values, the output shape differs,
-    /// or training sees a single value per channel (N * H * W = 1), where the variance is undefined.
+    /// or a training graph gets a single value per channel (N * H * W = 1), where the variance is undefined.
     /// </exception>
     public static Tensor BatchNorm(Graph graph, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
         Tensor runningVar, float momentum, float epsilon, Tensor? output = null)
@@ -132,8 +132,8 @@ public static class Normalization
 
         if (graph.NeedsGradient(gamma) || graph.NeedsGradient(beta))
         {
-            // The training backward kernel sums dy and dy * xhat with xhat taken from the saved statistics, so
-            // handing it the running ones yields the parameter gradients; its dx is discarded.
+            // The training backward kernel sums dy and dy * xhat, with xhat taken from the saved statistics. Given
+            // the running statistics it returns the parameter gradients. Its dx does not apply here and is discarded.
             float[] invStd = new float[channels];
             backend.Download(runningVar, invStd);
             for (int c = 0; c < channels; c++)

@@ -97,7 +97,7 @@ public class NormalizationTests
     [Fact]
     public void BatchNorm_Training_UpdatesRunningStatistics()
     {
-        // Channel 0 holds 1, 2, 3, 6 (mean 3, unbiased variance 14 / 3); channel 1 holds 0, 0, 4, 4
+        // Channel 0 contains 1, 2, 3, 6 (mean 3, unbiased variance 14 / 3); channel 1 contains 0, 0, 4, 4
         // (mean 2, unbiased variance 16 / 3). Running statistics start at mean 1 and variance 2.
         using Graph graph = Graph.ForTraining(CpuBackend.Instance);
         Tensor x = graph.FromHost([1, 2, 0, 0, 3, 6, 4, 4], 2, 2, 1, 2);
