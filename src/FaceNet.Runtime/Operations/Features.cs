@@ -45,16 +45,24 @@ public static class Features
     }
 
     /// <summary>The same zero padding of <paramref name="padding"/> on every side.</summary>
-    /// <inheritdoc cref="ZeroPad2d(Graph, Tensor, int, int, int, int)" />
-    public static Tensor ZeroPad2d(Graph graph, Tensor x, int padding) =>
-        ZeroPad2d(graph, x, padding, padding, padding, padding);
+    /// <inheritdoc cref="ZeroPad2d(Graph, Tensor, int, int, int, int, Tensor)" />
+    public static Tensor ZeroPad2d(Graph graph, Tensor x, int padding, Tensor? output = null) =>
+        ZeroPad2d(graph, x, padding, padding, padding, padding, output);
 
     /// <summary>
     /// Pads every plane of x (N, C, H, W) with zeros into (N, C, H + top + bottom, W + left + right).
     /// Gradient: the unpadded window of dy.
     /// </summary>
-    /// <exception cref="ArgumentException">x is not rank 4 or a padding is negative.</exception>
-    public static Tensor ZeroPad2d(Graph graph, Tensor x, int top, int bottom, int left, int right)
+    /// <param name="graph">The graph that records the operation.</param>
+    /// <param name="x">Input (N, C, H, W).</param>
+    /// <param name="top">Zero rows above.</param>
+    /// <param name="bottom">Zero rows below.</param>
+    /// <param name="left">Zero columns on the left.</param>
+    /// <param name="right">Zero columns on the right.</param>
+    /// <param name="output">Preallocated padded output, such as a channel slice of a concatenation.</param>
+    /// <exception cref="ArgumentException">x is not rank 4, a padding is negative or the output shape is wrong.</exception>
+    public static Tensor ZeroPad2d(Graph graph, Tensor x, int top, int bottom, int left, int right,
+        Tensor? output = null)
     {
         const string operation = "ZeroPad2d";
         if (x.Rank != 4)
@@ -67,7 +75,14 @@ public static class Features
                 $"{operation}: paddings must be non-negative, got top {top}, bottom {bottom}, left {left}, right {right}.");
         }
 
-        Tensor y = graph.NewTensor(x.N, x.C, x.H + top + bottom, x.W + left + right);
+        int[] outDims = [x.N, x.C, x.H + top + bottom, x.W + left + right];
+        Tensor y = output ?? graph.NewTensor(outDims);
+        if (!y.HasShape(outDims))
+        {
+            throw new ArgumentException(
+                $"{operation}: output {y.ShapeText} does not match {Tensor.Format(outDims)} for input {x.ShapeText}.",
+                nameof(output));
+        }
         graph.Backend.ZeroPad2dForward(x, y, top, left);
         graph.Record(operation, y, () =>
         {
