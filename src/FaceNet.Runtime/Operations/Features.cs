@@ -6,7 +6,9 @@ namespace FaceNet.Runtime.Operations;
 /// <summary>Maxout, zero padding, flattening and row-wise L2 normalisation.</summary>
 public static class Features
 {
-    /// <summary>Default epsilon of <see cref="L2Normalize"/>: rows with a smaller norm are divided by it instead.</summary>
+    /// <summary>
+    /// Default epsilon of <see cref="L2Normalize"/>. Rows with a smaller norm are divided by it instead.
+    /// </summary>
     public const float DefaultL2Epsilon = 1e-12f;
 
     /// <summary>
@@ -17,13 +19,16 @@ public static class Features
     /// <param name="x">Input (N, F * groupSize).</param>
     /// <param name="groupSize">Features per group, at least 1.</param>
     /// <returns>Output (N, F).</returns>
-    /// <exception cref="ArgumentException">x is not rank 2 or its width is not a multiple of the group size.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 2 or its width is not a multiple of the group size.
+    /// </exception>
     public static Tensor Maxout(Graph graph, Tensor x, int groupSize)
     {
         const string operation = "Maxout";
         if (groupSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(groupSize), groupSize, $"{operation}: group size must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(groupSize), groupSize,
+                $"{operation}: group size must be at least 1.");
         }
         if (x.Rank != 2 || x.C % groupSize != 0)
         {
@@ -60,7 +65,9 @@ public static class Features
     /// <param name="left">Zero columns on the left.</param>
     /// <param name="right">Zero columns on the right.</param>
     /// <param name="output">Preallocated padded output, such as a channel slice of a concatenation.</param>
-    /// <exception cref="ArgumentException">x is not rank 4, a padding is negative or the output shape is wrong.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 4, a padding is negative or the output shape is wrong.
+    /// </exception>
     public static Tensor ZeroPad2d(Graph graph, Tensor x, int top, int bottom, int left, int right,
         Tensor? output = null)
     {
@@ -72,7 +79,8 @@ public static class Features
         if (top < 0 || bottom < 0 || left < 0 || right < 0)
         {
             throw new ArgumentException(
-                $"{operation}: paddings must be non-negative, got top {top}, bottom {bottom}, left {left}, right {right}.");
+                $"{operation}: paddings must be non-negative, got top {top}, bottom {bottom}, left {left}, " +
+                $"right {right}.");
         }
 
         int[] outDims = [x.N, x.C, x.H + top + bottom, x.W + left + right];

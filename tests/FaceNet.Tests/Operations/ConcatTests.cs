@@ -81,7 +81,8 @@ public class ConcatTests
                 double[] average = PoolingTests.ReferencePool(PoolKind.Average, r[0], same);
                 double[] normalised = NormalizationTests.ReferenceLrn(r[1], n, 3, h * w, lrn);
                 double[] joined = ReferenceConcat([max, average, normalised], [2, 2, 3], n, h * w);
-                return PoolingTests.ReferencePool(PoolKind.L2, joined, new PoolingTests.PoolCase(n, 7, h, w, 2, 1, 0, false));
+                var l2 = new PoolingTests.PoolCase(n, 7, h, w, 2, 1, 0, false);
+                return PoolingTests.ReferencePool(PoolKind.L2, joined, l2);
             });
     }
 

@@ -224,7 +224,8 @@ public class FeatureTests
         double[] y = new double[x.Length];
         for (int row = 0; row < n; row++)
         {
-            double norm = Math.Sqrt(Enumerable.Range(0, features).Sum(i => x[row * features + i] * x[row * features + i]));
+            double squares = Enumerable.Range(0, features).Sum(i => x[row * features + i] * x[row * features + i]);
+            double norm = Math.Sqrt(squares);
             for (int i = 0; i < features; i++)
             {
                 y[row * features + i] = x[row * features + i] / Math.Max(norm, epsilon);
