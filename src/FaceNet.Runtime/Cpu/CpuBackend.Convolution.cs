@@ -10,8 +10,8 @@ namespace FaceNet.Runtime.Cpu;
 /// A 1x1 convolution with stride 1 and no padding uses the input itself as the column matrix.
 /// </summary>
 /// <remarks>
-/// Samples run in parallel, one worker per core with a single-threaded GEMM each; when the batch is smaller
-/// than the core count the samples run in turn and each GEMM is split across the cores instead. Column
+/// Samples run in parallel, one worker per core, and each worker's GEMM is single-threaded. When the batch is
+/// smaller than the core count, the GEMMs are split across the cores as well. Column
 /// scratch comes from the backend's pool with one buffer per worker, so after the first step of a training
 /// run no large array is allocated.
 /// </remarks>
@@ -50,12 +50,14 @@ public sealed partial class CpuBackend
                 {
                     for (int co = 0; co < geometry.OutChannels; co++)
                     {
-                        yArray.AsSpan(yOffset + co * positions, positions).Fill(bArray[bias!.Offset + co * bias.BatchStride]);
+                        float value = bArray[bias!.Offset + co * bias.BatchStride];
+                        yArray.AsSpan(yOffset + co * positions, positions).Fill(value);
                     }
                     beta = 1f;
                 }
                 GemmArrays(false, false, geometry.OutChannels, positions, k, 1f, wArray, weight.Offset,
-                    weight.BatchStride, columns, columnsOffset, positions, beta, yArray, yOffset, positions, parallelGemm);
+                    weight.BatchStride, columns, columnsOffset, positions, beta, yArray, yOffset, positions,
+                    parallelGemm);
 
                 if (relu)
                 {
@@ -92,7 +94,8 @@ public sealed partial class CpuBackend
                 {
                     // dx_n += W^T * dy_n straight into dx, since its layout is the column matrix's.
                     GemmArrays(true, false, k, positions, geometry.OutChannels, 1f, wArray, weight.Offset,
-                        weight.BatchStride, dyArray, dyOffset, positions, 1f, dxArray, dxOffset, positions, parallelGemm);
+                        weight.BatchStride, dyArray, dyOffset, positions, 1f, dxArray, dxOffset, positions,
+                        parallelGemm);
                     return;
                 }
                 float[] columns = scratch[worker]!;
@@ -121,8 +124,8 @@ public sealed partial class CpuBackend
         int workers = SampleWorkers(g.N);
         float[]?[] scratch = RentScratch(workers, direct ? 0 : k * positions);
 
-        // Worker 0 adds straight into dWeight and dBias; the others fill private sums (weights then bias)
-        // that are added afterwards in worker order, so the result does not depend on thread timing.
+        // Worker 0 adds straight into dWeight and dBias. The other workers fill private sums (weights, then
+        // bias) that are added afterwards in worker order, so the result does not depend on thread timing.
         int partialLength = g.OutChannels * k + g.OutChannels;
         float[]?[] partials = RentScratch(workers, partialLength, skipFirst: true);
         try
@@ -254,7 +257,7 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Unrolls one sample (Cin, H, W) starting at <paramref name="xOffset"/> into the column matrix (K x P):
-    /// row <c>(ci * KH + kh) * KW + kw</c>, column <c>oh * OW + ow</c> holds the input under that kernel tap at
+    /// row <c>(ci * KH + kh) * KW + kw</c>, column <c>oh * OW + ow</c> is the input under that kernel tap at
     /// that output position, or 0 where the tap falls on padding.
     /// </summary>
     private static void Im2Col(in Conv2dGeometry g, float[] x, int xOffset, float[] columns)
@@ -297,7 +300,10 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <summary>The inverse scatter of <see cref="Im2Col"/>: adds every column entry into the input position it came from.</summary>
+    /// <summary>
+    /// Scatters the column matrix back, the inverse of <see cref="Im2Col"/>: adds every entry into the input
+    /// position it came from.
+    /// </summary>
     private static void Col2ImAdd(in Conv2dGeometry g, float[] columns, float[] dx, int dxOffset)
     {
         int outH = g.OutH;

@@ -6,7 +6,9 @@ namespace FaceNet.Runtime.Cpu;
 
 public sealed partial class CpuBackend
 {
-    /// <summary>Environment variable that forces the GEMM provider of backends built with <see cref="GemmProviderKind.Auto"/>.</summary>
+    /// <summary>
+    /// Environment variable that forces the GEMM provider of backends built with <see cref="GemmProviderKind.Auto"/>.
+    /// </summary>
     public const string GemmEnvironmentVariable = "FACENET_GEMM";
 
     /// <summary>Products smaller than this (in multiply-adds) are not split across threads.</summary>
@@ -16,7 +18,7 @@ public sealed partial class CpuBackend
     private readonly Lazy<GemmProviderKind> _gemm;
     private int _gemmLogged;
 
-    /// <summary>Creates a CPU backend that picks its GEMM provider automatically (see <see cref="GemmProviderKind.Auto"/>).</summary>
+    /// <summary>Creates a CPU backend with the <see cref="GemmProviderKind.Auto"/> GEMM provider.</summary>
     public CpuBackend()
         : this(GemmProviderKind.Auto)
     {
@@ -41,7 +43,7 @@ public sealed partial class CpuBackend
 
     /// <summary>Name of the GEMM implementation in use: <c>openblas</c> or <c>managed</c>.</summary>
     /// <exception cref="InvalidOperationException">OpenBLAS was requested but does not load, or
-    /// <c>FACENET_GEMM</c> holds an unknown value.</exception>
+    /// <c>FACENET_GEMM</c> contains an unknown value.</exception>
     public string GemmProvider => _gemm.Value == GemmProviderKind.OpenBlas ? "openblas" : "managed";
 
     /// <inheritdoc />
@@ -134,7 +136,8 @@ public sealed partial class CpuBackend
                 "openblas" => GemmProviderKind.OpenBlas,
                 "managed" => GemmProviderKind.Managed,
                 _ => throw new InvalidOperationException(
-                    $"{GemmEnvironmentVariable}='{forced}' is not a GEMM provider; use 'openblas', 'managed' or 'auto'."),
+                    $"{GemmEnvironmentVariable}='{forced}' is not a GEMM provider; " +
+                    "use 'openblas', 'managed' or 'auto'."),
             };
         }
         if (kind == GemmProviderKind.OpenBlas && !OpenBlas.IsAvailable)
@@ -155,20 +158,25 @@ public sealed partial class CpuBackend
         {
             Logger.LogInformation("CPU GEMM provider: openblas (libopenblas.so.0, pinned to one thread per call)");
         }
+        else if (OpenBlas.UnavailableReason is string reason)
+        {
+            Logger.LogInformation("CPU GEMM provider: managed, because OpenBLAS is unavailable: {Reason}", reason);
+        }
         else
         {
-            Logger.LogInformation("CPU GEMM provider: managed ({Reason})",
-                _requestedGemm == GemmProviderKind.Managed ? "requested" : OpenBlas.UnavailableReason ?? "forced by " + GemmEnvironmentVariable);
+            Logger.LogInformation("CPU GEMM provider: managed, as requested by the constructor or {Variable}",
+                GemmEnvironmentVariable);
         }
     }
 
-    /// <summary>Throws unless a rows x cols matrix with row stride ld starting at offset lies inside the buffer.</summary>
+    /// <summary>Throws unless a rows x cols matrix with row stride ld from offset on lies inside the buffer.</summary>
     private static void CheckMatrix(string name, int rows, int cols, int bufferLength, int offset, int ld)
     {
         if (ld < Math.Max(1, cols))
         {
             throw new ArgumentOutOfRangeException(nameof(ld),
-                $"Gemm: leading dimension {ld} of {name} is smaller than its {cols} columns; pass ld >= {Math.Max(1, cols)}.");
+                $"Gemm: leading dimension {ld} of {name} is smaller than its {cols} columns; " +
+                $"pass ld >= {Math.Max(1, cols)}.");
         }
         if (rows == 0 || cols == 0)
         {

@@ -13,8 +13,9 @@ namespace FaceNet.Runtime.Cpu;
 /// <see cref="MR"/> rows high, and a 6 x 16 register tile of Vector256 FMAs computes each piece of C.
 /// </summary>
 /// <remarks>
-/// Block sizes: an A block (96 x 256 floats, 96 KiB) stays in a core's L2, a B panel (256 x 16 floats,
-/// 16 KiB) in L1, and the packed B block (256 x 2048 floats, 2 MiB) in L3. Packing buffers come from
+/// Block sizes suit common x86 cores with at least 32 KiB of L1 and 512 KiB of L2 per core: an A block
+/// (96 x 256 floats, 96 KiB) stays in L2, a B panel (256 x 16 floats, 16 KiB) in L1, and the packed B block
+/// (256 x 2048 floats, 2 MiB) in L3. Packing buffers come from
 /// <see cref="ArrayPool{T}.Shared"/>, so repeated calls allocate nothing once the pool is warm. The caller
 /// has checked every extent against the arrays, because the kernels use raw pointers.
 /// </remarks>
@@ -35,7 +36,7 @@ internal static class ManagedGemm
     /// <summary>Columns of op(B) per packed block.</summary>
     public const int NC = 2048;
 
-    /// <summary>Products with fewer multiply-adds than this run on one thread even when parallelism is allowed.</summary>
+    /// <summary>Products with fewer multiply-adds than this run on one thread even when allowed more.</summary>
     private const long ParallelThreshold = 64 * 64 * 64;
 
     /// <summary>
@@ -138,9 +139,9 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// Multiplies every MC-row block of op(A) by the packed B block. With several threads the work is
-    /// split into row blocks and, when there are too few of those, into column ranges of B panels too;
-    /// each task packs its own A block.
+    /// Multiplies every MC-row block of op(A) by the packed B block. With several threads, the work is split
+    /// into row blocks, and into column ranges of B panels as well when there are too few row blocks. Each
+    /// task packs its own A block.
     /// </summary>
     private static void RunBlocks(Job job, int threads)
     {

@@ -41,7 +41,8 @@ public static class Convolution
         else if (!output.HasShape(outputDims))
         {
             throw new ArgumentException(
-                $"Conv2d: output tensor {output.ShapeText} does not match the output shape {Tensor.Format(outputDims)} " +
+                $"Conv2d: output tensor {output.ShapeText} does not match the output shape " +
+                $"{Tensor.Format(outputDims)} " +
                 $"of input {x.ShapeText} and weight {weight.ShapeText}.", nameof(output));
         }
         else
@@ -84,12 +85,14 @@ public static class Convolution
         if (x.Rank != 4 || weight.Rank != 4)
         {
             throw new ArgumentException(
-                $"Conv2d: input {x.ShapeText} must be (N, Cin, H, W) and weight {weight.ShapeText} (Cout, Cin, KH, KW).");
+                $"Conv2d: input {x.ShapeText} must be (N, Cin, H, W) and weight {weight.ShapeText} " +
+                "(Cout, Cin, KH, KW).");
         }
         if (weight.Dim(1) != x.C)
         {
             throw new ArgumentException(
-                $"Conv2d: input {x.ShapeText} has {x.C} channels but weight {weight.ShapeText} expects {weight.Dim(1)}.");
+                $"Conv2d: input {x.ShapeText} has {x.C} channels but weight {weight.ShapeText} " +
+                $"expects {weight.Dim(1)}.");
         }
         if (bias is not null && (bias.Rank != 1 || bias.Count != weight.N))
         {

@@ -22,7 +22,8 @@ public static class Linear
     {
         if (x.Rank != 2 && x.Rank != 4)
         {
-            throw new ArgumentException($"FullyConnected: input {x.ShapeText} must be (N, F) or (N, C, H, W).", nameof(x));
+            throw new ArgumentException(
+                $"FullyConnected: input {x.ShapeText} must be (N, F) or (N, C, H, W).", nameof(x));
         }
         if (weight.Rank != 2 || weight.Dim(1) != x.SampleSize)
         {
@@ -34,7 +35,8 @@ public static class Linear
         if (bias is not null && (bias.Rank != 1 || bias.Count != outputs))
         {
             throw new ArgumentException(
-                $"FullyConnected: bias {bias.ShapeText} must be ({outputs}) for weight {weight.ShapeText}.", nameof(bias));
+                $"FullyConnected: bias {bias.ShapeText} must be ({outputs}) for weight {weight.ShapeText}.",
+                nameof(bias));
         }
 
         // Every sample's features are contiguous, so x is an N x F matrix with row stride BatchStride, whatever

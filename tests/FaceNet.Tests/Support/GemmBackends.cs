@@ -13,6 +13,7 @@ internal static class GemmBackends
     {
         "managed" => Managed,
         "openblas" => OpenBlas,
-        _ => throw new ArgumentException($"Unknown GEMM provider '{provider}'; use 'managed' or 'openblas'.", nameof(provider)),
+        _ => throw new ArgumentException(
+            $"Unknown GEMM provider '{provider}'; use 'managed' or 'openblas'.", nameof(provider)),
     };
 }
