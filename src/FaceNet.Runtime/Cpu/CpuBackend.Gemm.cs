@@ -124,19 +124,25 @@ public sealed partial class CpuBackend
         });
     }
 
-    private GemmProviderKind ResolveGemmProvider()
+    private GemmProviderKind ResolveGemmProvider() =>
+        ResolveGemmProvider(_requestedGemm, Environment.GetEnvironmentVariable(GemmEnvironmentVariable));
+
+    /// <summary>
+    /// Picks the provider for a request and a <c>FACENET_GEMM</c> value (null when unset), which only an
+    /// <see cref="GemmProviderKind.Auto"/> request reads.
+    /// </summary>
+    internal static GemmProviderKind ResolveGemmProvider(GemmProviderKind requested, string? environmentValue)
     {
-        GemmProviderKind kind = _requestedGemm;
+        GemmProviderKind kind = requested;
         if (kind == GemmProviderKind.Auto)
         {
-            string? forced = Environment.GetEnvironmentVariable(GemmEnvironmentVariable);
-            kind = forced?.Trim().ToLowerInvariant() switch
+            kind = environmentValue?.Trim().ToLowerInvariant() switch
             {
                 null or "" or "auto" => OpenBlas.IsAvailable ? GemmProviderKind.OpenBlas : GemmProviderKind.Managed,
                 "openblas" => GemmProviderKind.OpenBlas,
                 "managed" => GemmProviderKind.Managed,
                 _ => throw new InvalidOperationException(
-                    $"{GemmEnvironmentVariable}='{forced}' is not a GEMM provider; " +
+                    $"{GemmEnvironmentVariable}='{environmentValue}' is not a GEMM provider; " +
                     "use 'openblas', 'managed' or 'auto'."),
             };
         }

@@ -24,6 +24,28 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(GemmProviderKind.Auto, "managed", GemmProviderKind.Managed)]
+    [InlineData(GemmProviderKind.Auto, " OpenBLAS ", GemmProviderKind.OpenBlas)]
+    [InlineData(GemmProviderKind.Auto, null, GemmProviderKind.OpenBlas)]
+    [InlineData(GemmProviderKind.Auto, "auto", GemmProviderKind.OpenBlas)]
+    [InlineData(GemmProviderKind.Managed, "openblas", GemmProviderKind.Managed)]
+    [InlineData(GemmProviderKind.OpenBlas, "managed", GemmProviderKind.OpenBlas)]
+    public void ResolveGemmProvider_EnvironmentValue_PicksProvider(GemmProviderKind requested, string? value,
+        GemmProviderKind expected)
+    {
+        Assert.Equal(expected, CpuBackend.ResolveGemmProvider(requested, value));
+    }
+
+    [Fact]
+    public void ResolveGemmProvider_UnknownValue_ThrowsWithValue()
+    {
+        var error = Assert.Throws<InvalidOperationException>(
+            () => CpuBackend.ResolveGemmProvider(GemmProviderKind.Auto, "mkl"));
+
+        Assert.Contains("FACENET_GEMM='mkl'", error.Message);
+    }
+
+    [Theory]
     [InlineData("managed", false, false, 1, 1, 1)]
     [InlineData("managed", false, false, 7, 33, 65)]
     [InlineData("managed", true, false, 65, 7, 33)]
