@@ -15,12 +15,20 @@ namespace FaceNet.Runtime.Cpu;
 /// <remarks>
 /// Block sizes suit common x86 cores with at least 32 KiB of L1 and 512 KiB of L2 per core: an A block
 /// (96 x 256 floats, 96 KiB) stays in L2, a B panel (256 x 16 floats, 16 KiB) in L1, and the packed B block
-/// (256 x 2048 floats, 2 MiB) in L3. Packing buffers come from
-/// <see cref="ArrayPool{T}.Shared"/>, so repeated calls allocate nothing once the pool is warm. The caller
-/// has checked every extent against the arrays, because the kernels use raw pointers.
+/// (256 x 2048 floats, 2 MiB) in L3. Each thread keeps its own packing buffers, so repeated calls allocate
+/// nothing after a thread's first call. The caller has checked every extent against the arrays, because the
+/// kernels use raw pointers.
 /// </remarks>
 internal static class ManagedGemm
 {
+    /// <summary>This thread's idle packing buffer for op(B), or null while a call on this thread uses it.</summary>
+    [ThreadStatic]
+    private static float[]? t_packedB;
+
+    /// <summary>This thread's idle packing buffer for op(A), or null while a task on this thread uses it.</summary>
+    [ThreadStatic]
+    private static float[]? t_packedA;
+
     /// <summary>Rows of the register tile.</summary>
     public const int MR = 6;
 
@@ -59,7 +67,7 @@ internal static class ManagedGemm
         }
 
         int threads = parallel && (long)m * n * k >= ParallelThreshold ? Environment.ProcessorCount : 1;
-        float[] packedB = ArrayPool<float>.Shared.Rent(KC * NC);
+        float[] packedB = PackingBuffer.Rent(ref t_packedB, KC * NC);
         try
         {
             fixed (float* pa = a)
@@ -96,7 +104,7 @@ internal static class ManagedGemm
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packedB);
+            PackingBuffer.Return(ref t_packedB, packedB);
         }
     }
 
@@ -118,6 +126,34 @@ internal static class ManagedGemm
             {
                 TensorPrimitives.Multiply(row, beta, row);
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands out a thread's cached buffer and takes it back. A call that finds the slot empty, because an
+    /// outer call on the same thread still uses the buffer, gets one from the shared array pool instead.
+    /// </summary>
+    private static class PackingBuffer
+    {
+        public static float[] Rent(ref float[]? slot, int length)
+        {
+            float[]? cached = slot;
+            if (cached is not null)
+            {
+                slot = null;
+                return cached;
+            }
+            return ArrayPool<float>.Shared.Rent(length);
+        }
+
+        public static void Return(ref float[]? slot, float[] buffer)
+        {
+            if (slot is null)
+            {
+                slot = buffer;
+                return;
+            }
+            ArrayPool<float>.Shared.Return(buffer);
         }
     }
 
@@ -177,7 +213,7 @@ internal static class ManagedGemm
         {
             return;
         }
-        float[] packedA = ArrayPool<float>.Shared.Rent(MC * KC);
+        float[] packedA = PackingBuffer.Rent(ref t_packedA, MC * KC);
         try
         {
             fixed (float* pPackedA = packedA)
@@ -188,7 +224,7 @@ internal static class ManagedGemm
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packedA);
+            PackingBuffer.Return(ref t_packedA, packedA);
         }
     }
 
