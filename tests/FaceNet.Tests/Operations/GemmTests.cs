@@ -70,6 +70,21 @@ public class GemmTests
     }
 
     [Theory]
+    [InlineData(false, false, 1, 1, 1)]
+    [InlineData(false, false, 7, 33, 65)]
+    [InlineData(true, false, 65, 7, 33)]
+    [InlineData(false, true, 33, 130, 7)]
+    [InlineData(true, true, 130, 65, 33)]
+    [InlineData(false, false, 200, 150, 600)]
+    [InlineData(false, true, 7, 2100, 3)]
+    public void ManagedGemm_Vector256Kernel_MatchesReference(bool transposeA, bool transposeB, int m, int n, int k)
+    {
+        // The backend picks the Vector512 tile on CPUs with AVX-512, so the Vector256 tile is tested directly.
+        RunCase("managed", transposeA, transposeB, m, n, k, alpha: 0.5f, beta: 0.25f, padding: 1, offset: 3,
+            ManagedGemm.Kernel.Vector256);
+    }
+
+    [Theory]
     [InlineData("managed", false, false)]
     [InlineData("managed", true, false)]
     [InlineData("managed", false, true)]
@@ -144,7 +159,7 @@ public class GemmTests
     }
 
     private static void RunCase(string provider, bool transposeA, bool transposeB, int m, int n, int k, float alpha,
-        float beta, int padding, int offset)
+        float beta, int padding, int offset, ManagedGemm.Kernel? kernel = null)
     {
         CpuBackend backend = GemmBackends.Get(provider);
         int aRows = transposeA ? k : m;
@@ -182,7 +197,16 @@ public class GemmTests
         using Tensor a = Upload(backend, aHost);
         using Tensor b = Upload(backend, bHost);
         using Tensor c = Upload(backend, cHost);
-        backend.Gemm(transposeA, transposeB, m, n, k, alpha, a, offset, lda, b, offset, ldb, beta, c, offset, ldc);
+        if (kernel is ManagedGemm.Kernel tile)
+        {
+            ManagedGemm.Sgemm(transposeA, transposeB, m, n, k, alpha, CpuBackend.Array(a), offset, lda,
+                CpuBackend.Array(b), offset, ldb, beta, CpuBackend.Array(c), offset, ldc, parallel: true, tile);
+        }
+        else
+        {
+            backend.Gemm(transposeA, transposeB, m, n, k, alpha, a, offset, lda, b, offset, ldb, beta, c, offset,
+                ldc);
+        }
 
         double[] actual = Download(backend, c).Select(v => (double)v).ToArray();
         GradientCheck.AssertClose($"Gemm {provider} {(transposeA ? "T" : "N")}{(transposeB ? "T" : "N")} {m}x{n}x{k}",
