@@ -1,0 +1,187 @@
+namespace FaceNet.Runtime.Imaging;
+
+/// <summary>One image of a <see cref="FaceDataset"/>: its identity, label (index into the identity list) and path.</summary>
+public sealed record FaceImage(string Identity, int Label, string Path);
+
+/// <summary>A file or folder that a dataset scan or load left out, and why.</summary>
+public sealed record DatasetProblem(string Path, string Reason);
+
+/// <summary>
+/// A folder-per-identity face dataset: <c>root/Identity/image.ext</c>, as in LFW
+/// (<c>lfw/images/Name/Name_0001.jpg</c>) and cropped Extended Yale B (<c>yaleB01/yaleB01_P00A+000E+00.pgm</c>).
+/// Identities are sorted by ordinal folder name and images by ordinal file name, so labels and order are the
+/// same on every machine. Files with other extensions (Yale B's <c>.info</c> lists, <c>.pgm.bad</c> files,
+/// <c>DEADJOE</c>, <c>WS_FTP.LOG</c>), files directly under the root and nested folders are left out and
+/// listed in <see cref="Skipped"/>.
+/// </summary>
+public sealed class FaceDataset
+{
+    /// <summary>File extensions (lower case, with the dot) that a scan treats as images.</summary>
+    public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".jpg", ".jpeg", ".png", ".pgm", ".ppm", ".bmp", ".gif", ".webp",
+    };
+
+    private FaceDataset(string root, IReadOnlyList<string> identities, IReadOnlyList<FaceImage> images,
+        IReadOnlyList<DatasetProblem> skipped)
+    {
+        Root = root;
+        Identities = identities;
+        Images = images;
+        Skipped = skipped;
+    }
+
+    /// <summary>Full path of the scanned folder.</summary>
+    public string Root { get; }
+
+    /// <summary>Identity names in label order (ordinal sort); only identities with at least one image.</summary>
+    public IReadOnlyList<string> Identities { get; }
+
+    /// <summary>All images, grouped by identity in label order, then by ordinal file name.</summary>
+    public IReadOnlyList<FaceImage> Images { get; }
+
+    /// <summary>Entries the scan left out, with the reason.</summary>
+    public IReadOnlyList<DatasetProblem> Skipped { get; }
+
+    /// <summary>
+    /// Scans <paramref name="root"/>. Unreadable folders and non-image files are recorded in
+    /// <see cref="Skipped"/> instead of stopping the scan.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">Thrown when <paramref name="root"/> does not exist.</exception>
+    public static FaceDataset Scan(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        string fullRoot = System.IO.Path.GetFullPath(root);
+        if (!Directory.Exists(fullRoot))
+        {
+            throw new DirectoryNotFoundException(
+                $"Dataset folder '{fullRoot}' does not exist; pass the folder that holds one subfolder per identity.");
+        }
+
+        var skipped = new List<DatasetProblem>();
+        foreach (string file in SortedEntries(fullRoot, Directory.EnumerateFiles, skipped))
+        {
+            skipped.Add(new DatasetProblem(file, "file directly under the dataset root, not in an identity folder"));
+        }
+
+        var identities = new List<string>();
+        var images = new List<FaceImage>();
+        foreach (string folder in SortedEntries(fullRoot, Directory.EnumerateDirectories, skipped))
+        {
+            string identity = System.IO.Path.GetFileName(folder);
+            var files = new List<string>();
+            foreach (string file in SortedEntries(folder, Directory.EnumerateFiles, skipped))
+            {
+                if (ImageExtensions.Contains(System.IO.Path.GetExtension(file)))
+                {
+                    files.Add(file);
+                }
+                else
+                {
+                    skipped.Add(new DatasetProblem(file,
+                        $"extension '{System.IO.Path.GetExtension(file)}' is not an image extension"));
+                }
+            }
+            foreach (string nested in SortedEntries(folder, Directory.EnumerateDirectories, skipped))
+            {
+                skipped.Add(new DatasetProblem(nested, "nested folder inside an identity folder"));
+            }
+
+            if (files.Count == 0)
+            {
+                skipped.Add(new DatasetProblem(folder, "identity folder without image files"));
+                continue;
+            }
+            int label = identities.Count;
+            identities.Add(identity);
+            images.AddRange(files.Select(file => new FaceImage(identity, label, file)));
+        }
+        return new FaceDataset(fullRoot, identities, images, skipped);
+    }
+
+    /// <summary>Returns the images of <paramref name="identity"/> in dataset order (empty when unknown).</summary>
+    public IEnumerable<FaceImage> ImagesOf(string identity) => Images.Where(image => image.Identity == identity);
+
+    /// <summary>
+    /// Returns a dataset with only the listed identities, relabelled 0..k-1 in ordinal name order.
+    /// </summary>
+    /// <exception cref="ArgumentException">Thrown, listing them, when some requested identities are not in the dataset.</exception>
+    public FaceDataset WithIdentities(IEnumerable<string> identities)
+    {
+        ArgumentNullException.ThrowIfNull(identities);
+        var wanted = new HashSet<string>(identities, StringComparer.Ordinal);
+        string[] missing = wanted.Where(name => !Identities.Contains(name)).Order(StringComparer.Ordinal).ToArray();
+        if (missing.Length > 0)
+        {
+            string shown = string.Join(", ", missing.Take(10)) + (missing.Length > 10 ? ", ..." : "");
+            throw new ArgumentException(
+                $"{missing.Length} requested identities are not in dataset '{Root}': {shown}. " +
+                "Check the names (folder names, case-sensitive) and the dataset root.", nameof(identities));
+        }
+        return Where(identity => wanted.Contains(identity));
+    }
+
+    /// <summary>Returns a dataset with only identities that have at least <paramref name="count"/> images, relabelled.</summary>
+    public FaceDataset WithMinimumImages(int count)
+    {
+        Dictionary<string, int> counts = Images.CountBy(image => image.Identity).ToDictionary();
+        return Where(identity => counts[identity] >= count);
+    }
+
+    /// <summary>
+    /// Decodes every image in order, yielding the ones that decode. Each image that fails with
+    /// <see cref="ImageDecodeException"/> is added to <paramref name="problems"/> and skipped, so one bad
+    /// file never stops a run.
+    /// </summary>
+    public IEnumerable<(FaceImage Image, RgbImage Pixels)> DecodeEach(ImageDecoder decoder,
+        ICollection<DatasetProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(problems);
+        foreach (FaceImage image in Images)
+        {
+            RgbImage pixels;
+            try
+            {
+                pixels = decoder.Decode(image.Path);
+            }
+            catch (ImageDecodeException e)
+            {
+                problems.Add(new DatasetProblem(image.Path, e.Message));
+                continue;
+            }
+            yield return (image, pixels);
+        }
+    }
+
+    private FaceDataset Where(Func<string, bool> keepIdentity)
+    {
+        var identities = Identities.Where(keepIdentity).ToList();
+        var labels = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < identities.Count; i++)
+        {
+            labels[identities[i]] = i;
+        }
+        var images = Images
+            .Where(image => labels.ContainsKey(image.Identity))
+            .Select(image => image with { Label = labels[image.Identity] })
+            .ToList();
+        return new FaceDataset(Root, identities, images, Skipped);
+    }
+
+    private static List<string> SortedEntries(string folder, Func<string, IEnumerable<string>> enumerate,
+        List<DatasetProblem> skipped)
+    {
+        try
+        {
+            var entries = enumerate(folder).ToList();
+            entries.Sort(StringComparer.Ordinal);
+            return entries;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            skipped.Add(new DatasetProblem(folder, $"folder could not be listed: {e.Message}"));
+            return [];
+        }
+    }
+}
