@@ -18,8 +18,8 @@ namespace FaceNet.Runtime.Imaging;
 /// reaches the output.</item>
 /// <item>The EXIF orientation (1 to 8) is applied, so the result is upright; width and height swap for
 /// orientations 5 to 8.</item>
-/// <item>8-bit sources decode exactly to integers 0..255. Sources with more than 8 bits decode through
-/// half-precision floats, about 11 significant bits.</item>
+/// <item>8-bit sources decode exactly to integers 0..255. 16-bit PNGs decode through half-precision
+/// floats (about 11 significant bits), except that Skia reduces 16-bit greyscale to 8 bits first.</item>
 /// </list>
 /// Every failure is an <see cref="ImageDecodeException"/> naming the file, the problem and what to do.
 /// </remarks>
@@ -100,21 +100,28 @@ public sealed class ImageDecoder
         using SKCodec? codec = SKCodec.Create(stream, out SKCodecResult createResult);
         if (codec is null)
         {
+            string? format = SniffFormat(data);
+            if (format is null)
+            {
+                throw new ImageDecodeException(name,
+                    $"Image '{name}' is not a supported image ({Format(data.Length)} bytes, starting with " +
+                    $"{DescribeStart(data)}). Supported: JPEG, PNG, GIF, BMP, WebP, ICO, PGM and PPM. " +
+                    "Convert it or remove it from the folder.");
+            }
             throw createResult == SKCodecResult.IncompleteInput
                 ? Truncated(name, data.Length)
                 : new ImageDecodeException(name,
-                    $"Image '{name}' is not a supported image ({Format(data.Length)} bytes, starting with " +
-                    $"{DescribeStart(data)}; decoder result {createResult}). Supported: JPEG, PNG, GIF, BMP, " +
-                    "WebP, ICO, PGM and PPM. Convert it or remove it from the folder.");
+                    $"Image '{name}' starts like a {format} file but its header is invalid (decoder result " +
+                    $"{createResult}); re-download it or remove it from the folder.");
         }
 
         SKImageInfo source = codec.Info;
         CheckPixelCount(name, source.Width, source.Height, Options.MaxPixels);
 
-        bool highBitDepth = source.ColorType is SKColorType.RgbaF16 or SKColorType.RgbaF32
-            or SKColorType.Rgba16161616 or SKColorType.Rg1616 or SKColorType.Alpha16
-            or SKColorType.Rgba1010102 or SKColorType.Rgb101010x or SKColorType.Bgra1010102
-            or SKColorType.Bgr101010x or SKColorType.RgbaF16Clamped;
+        // Skia reports 8-bit colour types for 16-bit PNGs, so the bit depth comes from the IHDR chunk.
+        // NOTE: Skia 4.156.1 truncates 16-bit greyscale (and grey+alpha) PNG samples to 8 bits, so those
+        // images lose up to one level; 16-bit RGB and RGBA keep about 11 bits.
+        bool highBitDepth = IsSixteenBitPng(data);
         SKColorType target = highBitDepth ? SKColorType.RgbaF16 : SKColorType.Rgba8888;
         var info = new SKImageInfo(source.Width, source.Height, target, SKAlphaType.Premul,
             SKColorSpace.CreateSrgb());
@@ -198,6 +205,36 @@ public sealed class ImageDecoder
     private static ImageDecodeException Truncated(string name, int length) =>
         new(name, $"Image '{name}' is truncated after {Format(length)} bytes; " +
                   "re-download it or remove it from the folder.");
+
+    /// <summary>Names the format whose signature starts <paramref name="data"/>, or null for none.</summary>
+    private static string? SniffFormat(ReadOnlySpan<byte> data)
+    {
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8]))
+        {
+            return "JPEG";
+        }
+        if (data.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47]))
+        {
+            return "PNG";
+        }
+        if (data.StartsWith("GIF8"u8))
+        {
+            return "GIF";
+        }
+        if (data.StartsWith("BM"u8))
+        {
+            return "BMP";
+        }
+        if (data.StartsWith("RIFF"u8))
+        {
+            return "WebP";
+        }
+        return data.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x01, 0x00]) ? "ICO" : null;
+    }
+
+    // PNG layout: 8-byte signature, then IHDR (length, "IHDR", width, height, bit depth at byte 24).
+    private static bool IsSixteenBitPng(ReadOnlySpan<byte> data) =>
+        data.Length > 24 && SniffFormat(data) == "PNG" && data.Slice(12, 4).SequenceEqual("IHDR"u8) && data[24] == 16;
 
     private static string DescribeStart(ReadOnlySpan<byte> data)
     {
