@@ -119,8 +119,8 @@ public sealed class ImageDecoder
         CheckPixelCount(name, source.Width, source.Height, Options.MaxPixels);
 
         // Skia reports 8-bit colour types for 16-bit PNGs, so the bit depth comes from the IHDR chunk.
-        // NOTE: Skia 4.156.1 truncates 16-bit greyscale (and grey+alpha) PNG samples to 8 bits, so those
-        // images lose up to one level; 16-bit RGB and RGBA keep about 11 bits.
+        // NOTE: Skia 4.156.1 keeps only the high byte of 16-bit greyscale PNG samples, so those images are
+        // off by up to one level; 16-bit RGB and RGBA keep about 11 bits.
         bool highBitDepth = IsSixteenBitPng(data);
         SKColorType target = highBitDepth ? SKColorType.RgbaF16 : SKColorType.Rgba8888;
         var info = new SKImageInfo(source.Width, source.Height, target, SKAlphaType.Premul,
