@@ -3,7 +3,11 @@ namespace FaceNet.Runtime.Imaging;
 /// <summary>Separable resampling of HWC RGB pixels with the filters of <see cref="ResizeFilter"/>.</summary>
 internal static class Resampler
 {
-    /// <summary>One output coordinate: the first source index and the weights of consecutive source pixels.</summary>
+    /// <summary>
+    /// One output coordinate: the first source index and the weights (summing to 1) of consecutive source
+    /// pixels. Sums are computed as <c>s0 + sum over k >= 1 of w_k * (s_k - s0)</c>, which equals the weighted
+    /// mean but returns a constant region exactly, whatever the float rounding of the weights.
+    /// </summary>
     private readonly record struct Taps(int First, float[] Weights);
 
     /// <summary>
@@ -26,14 +30,15 @@ internal static class Resampler
             for (int ox = 0; ox < outWidth; ox++)
             {
                 Taps taps = columns[ox];
-                float r = 0, g = 0, b = 0;
-                for (int k = 0; k < taps.Weights.Length; k++)
+                int baseIndex = sourceRow + taps.First * 3;
+                float r = source[baseIndex], g = source[baseIndex + 1], b = source[baseIndex + 2];
+                for (int k = 1; k < taps.Weights.Length; k++)
                 {
-                    int index = sourceRow + (taps.First + k) * 3;
+                    int index = baseIndex + k * 3;
                     float weight = taps.Weights[k];
-                    r += weight * source[index];
-                    g += weight * source[index + 1];
-                    b += weight * source[index + 2];
+                    r += weight * (source[index] - source[baseIndex]);
+                    g += weight * (source[index + 1] - source[baseIndex + 1]);
+                    b += weight * (source[index + 2] - source[baseIndex + 2]);
                 }
                 int target = (y * outWidth + ox) * 3;
                 horizontal[target] = r;
@@ -47,14 +52,15 @@ internal static class Resampler
         {
             Taps taps = rows[oy];
             Span<float> target = output.Slice(oy * rowLength, rowLength);
-            target.Clear();
-            for (int k = 0; k < taps.Weights.Length; k++)
+            ReadOnlySpan<float> baseRow = horizontal.AsSpan(taps.First * rowLength, rowLength);
+            baseRow.CopyTo(target);
+            for (int k = 1; k < taps.Weights.Length; k++)
             {
                 float weight = taps.Weights[k];
                 ReadOnlySpan<float> sourceRow = horizontal.AsSpan((taps.First + k) * rowLength, rowLength);
                 for (int i = 0; i < rowLength; i++)
                 {
-                    target[i] += weight * sourceRow[i];
+                    target[i] += weight * (sourceRow[i] - baseRow[i]);
                 }
             }
         }
