@@ -59,32 +59,34 @@ public sealed class FaceDataset
         }
 
         var skipped = new List<DatasetProblem>();
-        foreach (string file in SortedEntries(fullRoot, Directory.EnumerateFiles, skipped))
-        {
-            skipped.Add(new DatasetProblem(file, "file directly under the dataset root, not in an identity folder"));
-        }
-
         var identities = new List<string>();
         var images = new List<FaceImage>();
-        foreach (string folder in SortedEntries(fullRoot, Directory.EnumerateDirectories, skipped))
+        foreach (FileSystemInfo rootEntry in SortedEntries(fullRoot, skipped))
         {
-            string identity = System.IO.Path.GetFileName(folder);
-            var files = new List<string>();
-            foreach (string file in SortedEntries(folder, Directory.EnumerateFiles, skipped))
+            if (rootEntry is not DirectoryInfo)
             {
-                if (ImageExtensions.Contains(System.IO.Path.GetExtension(file)))
+                skipped.Add(new DatasetProblem(rootEntry.FullName,
+                    "file directly under the dataset root, not in an identity folder"));
+                continue;
+            }
+            string folder = rootEntry.FullName;
+            string identity = rootEntry.Name;
+            var files = new List<string>();
+            foreach (FileSystemInfo entry in SortedEntries(folder, skipped))
+            {
+                if (entry is DirectoryInfo)
                 {
-                    files.Add(file);
+                    skipped.Add(new DatasetProblem(entry.FullName, "nested folder inside an identity folder"));
+                }
+                else if (ImageExtensions.Contains(entry.Extension))
+                {
+                    files.Add(entry.FullName);
                 }
                 else
                 {
-                    skipped.Add(new DatasetProblem(file,
-                        $"extension '{System.IO.Path.GetExtension(file)}' is not an image extension"));
+                    skipped.Add(new DatasetProblem(entry.FullName,
+                        $"extension '{entry.Extension}' is not an image extension"));
                 }
-            }
-            foreach (string nested in SortedEntries(folder, Directory.EnumerateDirectories, skipped))
-            {
-                skipped.Add(new DatasetProblem(nested, "nested folder inside an identity folder"));
             }
 
             if (files.Count == 0)
@@ -169,13 +171,13 @@ public sealed class FaceDataset
         return new FaceDataset(Root, identities, images, Skipped);
     }
 
-    private static List<string> SortedEntries(string folder, Func<string, IEnumerable<string>> enumerate,
-        List<DatasetProblem> skipped)
+    /// <summary>Lists a folder's entries sorted by ordinal name; a folder that cannot be listed is recorded.</summary>
+    private static List<FileSystemInfo> SortedEntries(string folder, List<DatasetProblem> skipped)
     {
         try
         {
-            var entries = enumerate(folder).ToList();
-            entries.Sort(StringComparer.Ordinal);
+            var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos().ToList();
+            entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
             return entries;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
