@@ -111,16 +111,16 @@ public sealed class FaceDataset
     public FaceDataset WithIdentities(IEnumerable<string> identities)
     {
         ArgumentNullException.ThrowIfNull(identities);
-        var wanted = new HashSet<string>(identities, StringComparer.Ordinal);
-        string[] missing = wanted.Where(name => !Identities.Contains(name)).Order(StringComparer.Ordinal).ToArray();
+        var requested = new HashSet<string>(identities, StringComparer.Ordinal);
+        string[] missing = requested.Where(name => !Identities.Contains(name)).Order(StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
         {
-            string shown = string.Join(", ", missing.Take(10)) + (missing.Length > 10 ? ", ..." : "");
+            string listed = string.Join(", ", missing.Take(10)) + (missing.Length > 10 ? ", ..." : "");
             throw new ArgumentException(
-                $"{missing.Length} requested identities are not in dataset '{Root}': {shown}. " +
+                $"{missing.Length} requested identities are not in dataset '{Root}': {listed}. " +
                 "Check the names (folder names, case-sensitive) and the dataset root.", nameof(identities));
         }
-        return Where(identity => wanted.Contains(identity));
+        return Where(identity => requested.Contains(identity));
     }
 
     /// <summary>Returns a dataset with only identities that have at least <paramref name="count"/> images, relabelled.</summary>

@@ -3,7 +3,7 @@ namespace FaceNet.Runtime.Imaging;
 /// <summary>Limits and rules that <see cref="ImageDecoder"/> applies to every image.</summary>
 public sealed record ImageDecodeOptions
 {
-    /// <summary>Default pixel-count limit: 50 megapixels (200 MB of 8-bit RGBA while decoding).</summary>
+    /// <summary>Default pixel-count limit: 50 megapixels (200 MB of 8-bit RGBA while decoding, then 600 MB as float RGB).</summary>
     public const long DefaultMaxPixels = 50_000_000;
 
     /// <summary>

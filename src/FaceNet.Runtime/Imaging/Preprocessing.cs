@@ -51,8 +51,8 @@ public sealed record Preprocessing
     public int SampleSize => RgbImage.Channels * InputHeight * InputWidth;
 
     /// <summary>
-    /// OpenFace nn4.small2: 96x96 RGB scaled to [0, 1]. Its reference alignment already produces a
-    /// tight 96x96 face, so the default keeps the whole image; pass a fraction for looser crops.
+    /// OpenFace nn4.small2: 96x96 RGB scaled to [0, 1]. The network expects a tight, aligned face, so
+    /// the default keeps the whole image. Pass a fraction below 1 for images with a wider margin.
     /// </summary>
     public static Preprocessing OpenFaceNn4Small2(double centerCropFraction = 1.0) => new()
     {

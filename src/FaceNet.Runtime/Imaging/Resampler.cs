@@ -83,7 +83,7 @@ internal static class Resampler
         return taps;
     }
 
-    // Source index floor((o + 0.5) * scale): the pixel whose area holds the output pixel centre.
+    // Source index floor((o + 0.5) * scale): the pixel whose area contains the output pixel centre.
     private static Taps NearestTaps(int o, double scale, int inSize) =>
         new(Math.Min((int)Math.Floor((o + 0.5) * scale), inSize - 1), [1f]);
 

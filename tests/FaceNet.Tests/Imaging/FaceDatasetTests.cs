@@ -23,7 +23,7 @@ public sealed class FaceDatasetTests
     }
 
     [Fact]
-    public void Scan_FolderPerIdentity_ListsSortedIdentitiesAndImages()
+    public void Scan_FolderPerIdentity_SortsIdentitiesAndImages()
     {
         using TempFolder folder = SmallDataset();
 
@@ -106,7 +106,7 @@ public sealed class FaceDatasetTests
     }
 
     [Fact]
-    public void Scan_YaleB_FindsAllPeopleAndSkipsExtras()
+    public void Scan_YaleB_FindsAllPeople()
     {
         string root = Path.Combine(DataRoot.RequireExisting(), "yale-b-cropped");
 

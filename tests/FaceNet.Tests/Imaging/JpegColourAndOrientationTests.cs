@@ -41,6 +41,22 @@ public sealed class JpegColourAndOrientationTests
     }
 
     [Fact]
+    public void Decode_CmykWithoutAdobeMarker_AssumesInverted()
+    {
+        // Skia has no way to tell plain from inverted CMYK without the marker and assumes the Adobe
+        // convention, which is what nearly all CMYK JPEGs in circulation use.
+        byte[] jpeg = TestImages.FourComponentJpeg(4, 2, adobeTransform: null, (bx, by) =>
+        {
+            var ink = Inks[by * 4 + bx];
+            return ((byte)(255 - ink.C), (byte)(255 - ink.M), (byte)(255 - ink.Y), (byte)(255 - ink.K));
+        });
+
+        RgbImage image = Decoder.Decode(jpeg, "cmyk-no-marker.jpg");
+
+        AssertBlocksMatchInks(image, tolerance: 1.01f);
+    }
+
+    [Fact]
     public void Decode_AdobeYcckJpeg_ConvertsInkToRgb()
     {
         // YCCK: the inverted-CMY triple (255 - stored) is coded as YCbCr with the JFIF equations, K is stored
@@ -101,7 +117,7 @@ public sealed class JpegColourAndOrientationTests
         int storedWidth = swaps ? uprightHeight : uprightWidth;
         int storedHeight = swaps ? uprightWidth : uprightHeight;
 
-        // Build the stored pixels by the inverse of the EXIF rule: stored (sx, sy) holds the upright pixel
+        // Build the stored pixels by the inverse of the EXIF rule: stored (sx, sy) contains the upright pixel
         // that a viewer shows at (ox, oy). Written out per tag from the TIFF/EXIF definitions of rows and columns.
         byte[] jpeg = TestImages.EncodeRgb(storedWidth, storedHeight, (sx, sy) =>
         {

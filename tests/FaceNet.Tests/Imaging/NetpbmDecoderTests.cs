@@ -33,7 +33,7 @@ public sealed class NetpbmDecoderTests
     }
 
     [Fact]
-    public void Decode_P5SixteenBit_ScalesToEightBitRange()
+    public void Decode_P5SixteenBit_ScalesSamples()
     {
         int[] samples = [0, 1000, 65535, 32768, 4095, 12345];
         byte[] pgm = Binary("P5 3 2 65535\n", samples.SelectMany(v => new[] { (byte)(v >> 8), (byte)v }));

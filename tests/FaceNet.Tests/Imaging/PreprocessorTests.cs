@@ -220,7 +220,7 @@ public sealed class PreprocessorTests
     }
 
     [Fact]
-    public void ApplyBatch_NaNInSecondImage_NamesBatchIndex()
+    public void ApplyBatch_NaNImage_NamesBatchIndex()
     {
         var preprocessor = new Preprocessor(Preprocessing.StandardizedSquare(5));
         RgbImage bad = RandomImage(5, 5, 2);

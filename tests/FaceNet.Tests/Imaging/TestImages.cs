@@ -13,7 +13,7 @@ internal static class TestImages
     public const byte PngGrey = 0, PngRgb = 2, PngGreyAlpha = 4, PngRgba = 6;
 
     /// <summary>
-    /// Encodes a PNG with the given colour type and bit depth (8 or 16). <paramref name="samples"/> holds
+    /// Encodes a PNG with the given colour type and bit depth (8 or 16). <paramref name="samples"/> contains
     /// width*height*channels values, row-major, each within the bit depth.
     /// </summary>
     public static byte[] Png(int width, int height, byte colorType, int bitDepth, int[] samples)
@@ -92,20 +92,24 @@ internal static class TestImages
     }
 
     /// <summary>
-    /// Encodes a baseline 4-component JPEG with an Adobe APP14 marker (transform 0 = CMYK, 2 = YCCK).
+    /// Encodes a baseline 4-component JPEG with an Adobe APP14 marker (transform 0 = CMYK, 2 = YCCK) or,
+    /// when <paramref name="adobeTransform"/> is null, without one.
     /// Every 8x8 block is one flat colour, so only DC coefficients are non-zero and, with a quantisation
     /// table of ones, the stored samples come back exactly. <paramref name="stored"/> returns the four stored
     /// component values of a block (block column, block row).
     /// </summary>
-    public static byte[] FourComponentJpeg(int blocksWide, int blocksHigh, byte adobeTransform,
+    public static byte[] FourComponentJpeg(int blocksWide, int blocksHigh, byte? adobeTransform,
         Func<int, int, (byte C0, byte C1, byte C2, byte C3)> stored)
     {
         var jpeg = new MemoryStream();
         jpeg.Write([0xFF, 0xD8]);
 
-        // APP14 Adobe: version 100, flags 0, 0, transform.
-        jpeg.Write([0xFF, 0xEE, 0x00, 0x0E, (byte)'A', (byte)'d', (byte)'o', (byte)'b', (byte)'e',
-            0x00, 0x64, 0x00, 0x00, 0x00, 0x00, adobeTransform]);
+        // APP14 Adobe: version 100, flags 0, 0, transform. Left out when adobeTransform is null.
+        if (adobeTransform is byte transform)
+        {
+            jpeg.Write([0xFF, 0xEE, 0x00, 0x0E, (byte)'A', (byte)'d', (byte)'o', (byte)'b', (byte)'e',
+                0x00, 0x64, 0x00, 0x00, 0x00, 0x00, transform]);
+        }
 
         // DQT: table 0, 8-bit, all ones.
         jpeg.Write([0xFF, 0xDB, 0x00, 0x43, 0x00]);
