@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace FaceNet.Runtime.Imaging;
 
 /// <summary>One image of a <see cref="FaceDataset"/>: its identity, label (index into the identity list) and path.</summary>
@@ -132,11 +134,11 @@ public sealed class FaceDataset
 
     /// <summary>
     /// Decodes every image in order, yielding the ones that decode. Each image that fails with
-    /// <see cref="ImageDecodeException"/> is added to <paramref name="problems"/> and skipped, so one bad
-    /// file never stops a run.
+    /// <see cref="ImageDecodeException"/> is added to <paramref name="problems"/>, logged as a warning when
+    /// <paramref name="logger"/> is given, and skipped, so one bad file never stops a run.
     /// </summary>
     public IEnumerable<(FaceImage Image, RgbImage Pixels)> DecodeEach(ImageDecoder decoder,
-        ICollection<DatasetProblem> problems)
+        ICollection<DatasetProblem> problems, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(problems);
@@ -150,6 +152,8 @@ public sealed class FaceDataset
             catch (ImageDecodeException e)
             {
                 problems.Add(new DatasetProblem(image.Path, e.Message));
+                logger?.LogWarning("Skipped image {Path} of identity {Identity}: {Reason}",
+                    image.Path, image.Identity, e.Message);
                 continue;
             }
             yield return (image, pixels);

@@ -8,6 +8,7 @@ namespace FaceNet.Runtime.Imaging;
 /// Decodes image files into <see cref="RgbImage"/> (HWC, RGB, sRGB, 0..255 floats).
 /// JPEG (including CMYK and YCCK), PNG (8 and 16 bit, grey, grey+alpha, palette, RGB, RGBA), GIF (first
 /// frame), BMP, WebP and ICO go through SkiaSharp; PGM/PPM (P2, P3, P5, P6) through a built-in reader.
+/// An instance keeps no state between calls and may be shared between threads.
 /// </summary>
 /// <remarks>
 /// Rules applied to every image:
