@@ -131,8 +131,9 @@ public sealed class ImageDecoder
         if (!bitmap.TryAllocPixels(info))
         {
             throw new ImageDecodeException(name,
-                $"Image '{name}' ({source.Width}x{source.Height}) could not be given pixel memory; " +
-                $"lower {nameof(ImageDecodeOptions.MaxPixels)} or free memory.");
+                $"Image '{name}' ({source.Width}x{source.Height}) failed to allocate {Format(info.BytesSize64)} " +
+                $"bytes of pixel memory; free memory, or lower {nameof(ImageDecodeOptions.MaxPixels)} to " +
+                "reject images this large.");
         }
 
         SKCodecResult result = codec.GetPixels(info, bitmap.GetPixels());
