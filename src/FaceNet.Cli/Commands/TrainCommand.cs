@@ -18,6 +18,8 @@ namespace FaceNet.Cli.Commands;
 /// </summary>
 internal static class TrainCommand
 {
+    private const int RedirectedWidth = 160;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -281,6 +283,11 @@ internal static class TrainCommand
         }
 
         IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            // Redirected output has no terminal width; a fixed width keeps each step on one line.
+            console.Profile.Width = RedirectedWidth;
+        }
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{images.Count:N0} images of {images.Identities.Count:N0} identities from " +
             $"{string.Join(", ", options.DataFolders)}; {images.ExcludedIdentityCount:N0} identities excluded, " +

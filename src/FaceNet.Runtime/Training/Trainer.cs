@@ -123,24 +123,27 @@ public sealed class Trainer : IDisposable
     /// </summary>
     /// <exception cref="FileNotFoundException">The checkpoint does not exist.</exception>
     /// <exception cref="InvalidDataException">The checkpoint is corrupt or does not match the model, or it was
-    /// written with settings that change the training (the message lists them); nothing is changed.</exception>
+    /// written with settings that change the training (the message lists them); the model and the optimiser
+    /// are unchanged.</exception>
     public TrainingCheckpointState Resume(string? path = null)
     {
         string file = Path.GetFullPath(path ?? CheckpointPath);
-        TrainingCheckpointState state = TrainingCheckpoint.Load(file, _model, _optimizer);
-        IReadOnlyList<string> differences = Options.DifferencesAffectingResume(state.Options);
-        if (state.Preprocessing != _preprocessing)
+        TrainingCheckpointState state = TrainingCheckpoint.Load(file, _model, _optimizer, stored =>
         {
-            differences = [.. differences, $"preprocessing: checkpoint {state.Preprocessing.ToJson()}"];
-        }
-        if (differences.Count > 0)
-        {
-            // NOTE: the weights are already loaded at this point; the caller must not keep training this model.
-            throw new InvalidDataException(
-                $"Checkpoint '{file}' was written with other training settings, so resuming would not continue " +
-                $"the same run: {string.Join("; ", differences)}. Pass the original settings, or start a new run " +
-                "in another output folder.");
-        }
+            var differences = Options.DifferencesAffectingResume(stored.Options).ToList();
+            if (stored.Preprocessing != _preprocessing)
+            {
+                differences.Add($"preprocessing: checkpoint {Compact(stored.Preprocessing.ToJson())}, " +
+                    $"now {Compact(_preprocessing.ToJson())}");
+            }
+            if (differences.Count > 0)
+            {
+                throw new InvalidDataException(
+                    $"Checkpoint '{file}' was written with other training settings, so resuming would not " +
+                    $"continue the same run: {string.Join("; ", differences)}. Pass the original settings, or " +
+                    "start a new run in another output folder.");
+            }
+        });
         CompletedSteps = state.Step;
         _logger.LogInformation("Resumed from {Checkpoint} after step {Step}", file, state.Step);
         return state;
@@ -308,6 +311,9 @@ public sealed class Trainer : IDisposable
         }
         return null;
     }
+
+    private static string Compact(string json) =>
+        string.Join(' ', json.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Releases the optimiser state; the model belongs to the caller and stays allocated.</summary>
     public void Dispose() => _optimizer.Dispose();

@@ -219,7 +219,7 @@ public sealed record TrainerOptions
             string right = theirs.TryGetProperty(property.Name, out JsonElement other) ? other.GetRawText() : "(missing)";
             if (left != right)
             {
-                differences.Add($"{property.Name}: checkpoint {right}, now {left}");
+                differences.Add($"{property.Name}: checkpoint {Shorten(right)}, now {Shorten(left)}");
             }
         }
 
@@ -230,6 +230,10 @@ public sealed record TrainerOptions
         }
         return differences;
     }
+
+    // Identity lists can hold thousands of names; a message shows their start and their length.
+    private static string Shorten(string json) =>
+        json.Length <= 120 ? json : $"{json[..100]}... ({json.Length:N0} characters)";
 
     private static void Require(bool condition, string message)
     {

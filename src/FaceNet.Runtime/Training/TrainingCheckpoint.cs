@@ -54,13 +54,15 @@ public static class TrainingCheckpoint
     }
 
     /// <summary>
-    /// Reads <paramref name="path"/>, checks that it matches the model and the optimiser, and only then
-    /// copies the weights, running statistics and optimiser state in and sets the optimiser's step count.
+    /// Reads <paramref name="path"/>, checks that it matches the model and the optimiser, runs
+    /// <paramref name="check"/> on the stored state, and only then copies the weights, running statistics
+    /// and optimiser state in and sets the optimiser's step count.
     /// </summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is corrupt, was not written by the trainer, or does not
     /// match the model or the optimiser; nothing is changed.</exception>
-    public static TrainingCheckpointState Load(string path, FaceNetModel model, Optimizer optimizer)
+    public static TrainingCheckpointState Load(string path, FaceNetModel model, Optimizer optimizer,
+        Action<TrainingCheckpointState>? check = null)
     {
         string fullPath = Path.GetFullPath(path);
         CheckpointData data = CheckpointFile.Read(fullPath);
@@ -104,6 +106,9 @@ public static class TrainingCheckpoint
             }
         }
 
+        var state = new TrainingCheckpointState(step, options, preprocessing);
+        check?.Invoke(state);
+
         foreach (Parameter p in model.Parameters())
         {
             p.Value.Backend.Upload(data.Find(p.Name)!.Values, p.Value);
@@ -117,7 +122,7 @@ public static class TrainingCheckpoint
             tensor.Backend.Upload(data.Find(name)!.Values, tensor);
         }
         optimizer.StepCount = checked((int)optimizerSteps);
-        return new TrainingCheckpointState(step, options, preprocessing);
+        return state;
     }
 
     private static long ReadLong(CheckpointData data, string key, string path)

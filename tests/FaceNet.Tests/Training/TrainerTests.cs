@@ -116,9 +116,12 @@ public sealed class TrainerTests : IDisposable
 
         using FaceNetModel other = TinyModel();
         using var changed = new Trainer(options with { Margin = 0.5f }, other, images, TinyContract, Cpu);
+        float[] before = Download(other.Parameters().First().Value);
         var error = Assert.Throws<InvalidDataException>(() => changed.Resume());
 
         Assert.Contains("Margin", error.Message);
+        Assert.Equal(before, Download(other.Parameters().First().Value));
+        Assert.Equal(0, changed.CompletedSteps);
     }
 
     [Fact]
