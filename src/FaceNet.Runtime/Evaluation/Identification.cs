@@ -12,7 +12,7 @@ public sealed class Identification
 
     /// <summary>Creates an identifier over <paramref name="gallery"/>.</summary>
     /// <param name="gallery">Labelled embeddings, all of the same dimension.</param>
-    /// <param name="threshold">Open-set rejection threshold; null never answers "unknown".</param>
+    /// <param name="threshold">Open-set rejection threshold; null never returns "unknown".</param>
     /// <param name="neighbours">k, the number of nearest gallery embeddings that vote.</param>
     /// <exception cref="ArgumentException">The gallery is empty or mixes dimensions.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="neighbours"/> is below 1.</exception>

@@ -1,6 +1,6 @@
 namespace FaceNet.Runtime.Evaluation;
 
-/// <summary>The answer of <see cref="Identification.Identify"/> for one probe.</summary>
+/// <summary>The result of <see cref="Identification.Identify"/> for one probe.</summary>
 /// <param name="Label">The identity returned, or null when the probe is rejected as unknown.</param>
 /// <param name="PredictedLabel">The k-NN vote ignoring the threshold, the closed-set answer.</param>
 /// <param name="Distance">Distance (or similarity) to the nearest gallery embedding of

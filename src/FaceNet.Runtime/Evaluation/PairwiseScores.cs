@@ -26,7 +26,7 @@ public sealed record PairwiseScores(
                 $"Got {assignments.Count} cluster assignments but {labels.Count} labels; give one label per point.");
         }
 
-        // Pair counts follow from the contingency table: a group of c points holds c (c - 1) / 2 pairs.
+        // Pair counts follow from the contingency table: a group of c points contains c (c - 1) / 2 pairs.
         var cells = new Dictionary<(int, string), long>();
         var clusters = new Dictionary<int, long>();
         var classes = new Dictionary<string, long>(StringComparer.Ordinal);

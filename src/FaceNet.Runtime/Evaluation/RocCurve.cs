@@ -9,7 +9,7 @@ public static class RocCurve
     /// <summary>
     /// Computes the ROC curve with one point per distinct distance, preceded by the point (0, 0) whose
     /// threshold lies just below the smallest distance. Pairs with equal distances are accepted together,
-    /// so a group of ties that holds both kinds of pairs moves the curve diagonally.
+    /// so a group of ties that contains both kinds of pairs moves the curve diagonally.
     /// </summary>
     /// <exception cref="ArgumentException">There is no same-identity or no different-identity pair, or a
     /// distance is NaN.</exception>

@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace FaceNet.Runtime.Evaluation;
 
 /// <summary>
-/// The outcome of the k-fold verification protocol. Every threshold is a squared L2 distance and says so
-/// in its <see cref="Threshold.Metric"/>. The JSON keys <c>accuracy</c>, <c>accuracyStd</c>,
+/// The outcome of the k-fold verification protocol. Every threshold is a squared L2 distance and names
+/// that metric in its <see cref="Threshold.Metric"/>. The JSON keys <c>accuracy</c>, <c>accuracyStd</c>,
 /// <c>valAtFar1e3</c>, <c>auc</c>, <c>eer</c>, <c>pairs</c>, <c>missingPairs</c> and <c>thresholds</c>
 /// are a stable contract.
 /// </summary>

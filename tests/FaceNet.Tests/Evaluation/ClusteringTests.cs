@@ -109,7 +109,7 @@ public class ClusteringTests
     [Fact]
     public void PairwiseScores_SmallCase_MatchesHandComputation()
     {
-        // Cluster 0 holds a, a, b and cluster 1 holds b, b: 4 predicted pairs, 4 label pairs, 2 shared.
+        // Cluster 0 contains a, a, b and cluster 1 contains b, b: 4 predicted pairs, 4 label pairs, 2 shared.
         PairwiseScores scores = PairwiseScores.Compute([0, 0, 0, 1, 1], ["a", "a", "b", "b", "b"]);
 
         Assert.Equal(2, scores.TruePositivePairs);

@@ -33,7 +33,7 @@ public class DistancesTests
     }
 
     [Fact]
-    public void Distances_UnitVectors_SquaredL2EqualsTwoMinusTwoCosine()
+    public void UnitVectors_SquaredL2_IsTwoMinusTwoCos()
     {
         var random = new Random(11);
         for (int trial = 0; trial < 20; trial++)
@@ -48,7 +48,7 @@ public class DistancesTests
     }
 
     [Fact]
-    public void Distances_ZeroVector_CosineIsZeroNotNaN()
+    public void CosineSimilarity_ZeroVector_IsZero()
     {
         float[] zero = [0, 0];
         float[] other = [1, 2];
@@ -81,7 +81,7 @@ public class DistancesTests
     }
 
     [Fact]
-    public void Threshold_SquaredL2ToCosine_UsesTwoMinusTwoCos()
+    public void Threshold_ToCosine_UsesOneMinusHalf()
     {
         Threshold cosine = Threshold.SquaredL2(1.242).To(DistanceMetric.CosineSimilarity);
 

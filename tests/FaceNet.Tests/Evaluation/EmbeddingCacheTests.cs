@@ -63,7 +63,7 @@ public sealed class EmbeddingCacheTests : IDisposable
     }
 
     [Fact]
-    public void GetOrCompute_ChangedImage_RecomputesOnlyThatImage()
+    public void GetOrCompute_ChangedImage_Recomputes()
     {
         var calls = new List<string>();
         new EmbeddingCache(CacheDirectory, "model-a").GetOrCompute(_images, paths => FakeEmbed(paths, calls));

@@ -80,7 +80,7 @@ public class IdentificationTests
     [Fact]
     public void Identify_KnnVote_OutvotesSingleNearestNeighbour()
     {
-        // One "b" point is nearest to the probe, but two "a" points come next, so k = 3 answers "a".
+        // One "b" point is nearest to the probe, but two "a" points come next, so k = 3 returns "a".
         LabeledEmbedding[] gallery =
         [
             new("b", [0.10f, 0]),

@@ -60,7 +60,7 @@ public class LfwPairsTests
     }
 
     [Fact]
-    public void Parse_MismatchedLineInMatchedBlock_ThrowsWithLine()
+    public void Parse_WrongPairShape_ThrowsWithLine()
     {
         string broken = SmallPairs.Replace("Bob\t1\t3", "Bob\t1\tCarol\t3");
 
@@ -128,7 +128,7 @@ public class LfwPairsTests
     }
 
     [Fact]
-    public void RealLfwPairs_Parse6000PairsWithNoMissingImages()
+    public void RealPairs_Parse_6000Complete()
     {
         string lfwRoot = Path.Combine(DataRoot.RequireExisting(), "lfw");
         LfwPairs pairs = LfwPairs.Load(Path.Combine(lfwRoot, "pairs.txt"));

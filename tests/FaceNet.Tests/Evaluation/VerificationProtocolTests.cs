@@ -56,7 +56,7 @@ public class VerificationProtocolTests
     }
 
     [Fact]
-    public void Evaluate_TestFoldDiffers_ThresholdComesFromTrainingFolds()
+    public void Evaluate_ShiftedTestFold_UsesTrainingThreshold()
     {
         // Folds 1 and 2 separate at 1.0. Fold 3's same pairs sit at 1.2, so a threshold tuned on fold 3
         // itself would reach accuracy 1 there, while the training threshold 1.0 rejects them.
@@ -122,7 +122,7 @@ public class VerificationProtocolTests
     }
 
     [Fact]
-    public void MaximiseValAtFar_SmallCase_MatchesHandComputation()
+    public void MaximiseValAtFar_SmallCase_MatchesHand()
     {
         // Different distances 1, 2, 3, 4: FAR <= 0.25 allows one false accept, so the threshold must stay
         // below 2. The largest training distance below 2 is 1.5, so the threshold is 1.75.
@@ -137,7 +137,7 @@ public class VerificationProtocolTests
     }
 
     [Fact]
-    public void MaximiseValAtFar_TiedDifferentDistances_StaysUnderTarget()
+    public void MaximiseValAtFar_Ties_StayUnderTarget()
     {
         // Two different pairs tie at 2; accepting them would give FAR 2/4 > 0.25.
         List<ScoredPair> training = Fold(1, [0.5, 1.5, 2.5], [2, 2, 3, 4]);
@@ -185,7 +185,7 @@ public class VerificationProtocolTests
     }
 
     [Fact]
-    public void Roc_TiesAcrossKinds_AreaMatchesHandComputation()
+    public void Area_Ties_MatchesHand()
     {
         // Same 0.1, 0.5, 0.5 against different 0.5, 0.9: of 6 same/different comparisons, 4 are won and 2
         // tie, so AUC = (4 + 2 / 2) / 6.
@@ -199,7 +199,7 @@ public class VerificationProtocolTests
     }
 
     [Fact]
-    public void Roc_TiesAcrossKinds_EqualErrorRateMatchesHandComputation()
+    public void EqualErrorRate_Ties_MatchesHand()
     {
         // FAR - FRR goes from -2/3 at (0, 1/3) to +1/2 at (1/2, 1); it crosses zero 4/7 of the way along.
         List<ScoredPair> pairs = Fold(1, [0.1, 0.5, 0.5], [0.5, 0.9]);
@@ -227,7 +227,14 @@ public class VerificationProtocolTests
         {
             foreach (ScoredPair different in pairs.Where(pair => !pair.IsSame))
             {
-                wins += same.SquaredDistance < different.SquaredDistance ? 1 : same.SquaredDistance == different.SquaredDistance ? 0.5 : 0;
+                if (same.SquaredDistance < different.SquaredDistance)
+                {
+                    wins += 1;
+                }
+                else if (same.SquaredDistance == different.SquaredDistance)
+                {
+                    wins += 0.5;
+                }
                 comparisons++;
             }
         }
