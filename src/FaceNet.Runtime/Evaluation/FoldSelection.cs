@@ -51,7 +51,7 @@ public sealed class FoldSelection
 
     /// <summary>
     /// Parses a comma-separated list of fold numbers and inclusive ranges (<c>6-10</c>), or <c>all</c>.
-    /// Whitespace around items is ignored.
+    /// Whitespace around items is ignored, and empty or whitespace-only text also selects every fold.
     /// </summary>
     /// <exception cref="FormatException">An item is not a number or a range, or a range runs
     /// backwards.</exception>

@@ -106,6 +106,20 @@ public class ClusteringTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Agglomerative_ZeroOrOnePoint_GivesThatManyClusters(int count)
+    {
+        List<float[]> points = Enumerable.Range(0, count).Select(_ => new[] { 1f, 0f }).ToList();
+
+        ClusteringResult result = Clustering.Agglomerative(points, Threshold.SquaredL2(1.0), Linkage.Average);
+
+        Assert.Equal(count, result.ClusterCount);
+        Assert.Equal(count, result.Assignments.Count);
+        Assert.Empty(result.Merges);
+    }
+
     [Fact]
     public void PairwiseScores_SmallCase_MatchesHandComputation()
     {

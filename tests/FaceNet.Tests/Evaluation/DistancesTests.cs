@@ -56,6 +56,29 @@ public class DistancesTests
         Assert.Equal(0.0, Distances.CosineSimilarity(zero, other));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(128)]
+    [InlineData(131)]
+    public void SquaredL2_OddLengths_MatchesDoubleReference(int length)
+    {
+        var random = new Random(length);
+        float[] a = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        double reference = 0;
+        for (int i = 0; i < length; i++)
+        {
+            reference += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+        }
+
+        double actual = Distances.SquaredL2(a, b);
+
+        // Only the summation order differs from the reference, so the error is a few double ulps.
+        Assert.Equal(reference, actual, 1e-12 * Math.Max(1, reference));
+    }
+
     [Fact]
     public void Distances_LengthMismatch_Throws()
     {
