@@ -33,7 +33,7 @@ public class DistancesTests
     }
 
     [Fact]
-    public void UnitVectors_SquaredL2_IsTwoMinusTwoCos()
+    public void SquaredL2_UnitVectors_MatchesCosine()
     {
         var random = new Random(11);
         for (int trial = 0; trial < 20; trial++)

@@ -8,7 +8,7 @@ public class LfwVerificationTests
         new(new LfwPair(fold, 1, first, 1, second, 2, isSame), first, second);
 
     [Fact]
-    public void Evaluate_ResolutionWithMissingPair_ReportsCountAndScores()
+    public void Evaluate_MissingPair_IsCounted()
     {
         var embeddings = new Dictionary<string, float[]>
         {
