@@ -3,8 +3,9 @@ namespace FaceNet.Runtime.Evaluation;
 /// <summary>
 /// Agglomerative clustering cut at a distance threshold. The dendrogram is built with the
 /// nearest-neighbour chain algorithm over a condensed pairwise distance matrix: O(n^2) time and
-/// n (n - 1) / 2 doubles of memory (100 MB at 5,000 points). The chain algorithm is exact for single,
-/// complete and average linkage because their merge heights never decrease.
+/// n (n - 1) / 2 doubles of memory (100 MB at 5,000 points). The chain algorithm gives the same
+/// dendrogram as greedy closest-pair merging for single, complete and average linkage, because these
+/// linkages are reducible: a merged cluster is never closer to a third cluster than both of its parts.
 /// </summary>
 public static class Clustering
 {
@@ -13,7 +14,7 @@ public static class Clustering
     /// or below <paramref name="threshold"/>. Distances use the threshold's metric; a cosine-similarity
     /// threshold s clusters on cosine distance at 1 - s.
     /// </summary>
-    /// <exception cref="ArgumentException">The embeddings mix dimensions, contain NaN, or are too many for
+    /// <exception cref="ArgumentException">The embeddings mix dimensions, contain NaN or infinity, or are too many for
     /// one distance matrix.</exception>
     public static ClusteringResult Agglomerative(IReadOnlyList<float[]> embeddings, Threshold threshold, Linkage linkage)
     {
@@ -121,18 +122,24 @@ public static class Clustering
             }
         }
 
+        for (int i = 0; i < count; i++)
+        {
+            int bad = Array.FindIndex(embeddings[i], value => !float.IsFinite(value));
+            if (bad >= 0)
+            {
+                throw new ArgumentException(
+                    $"Embedding {i} has the non-finite value {embeddings[i][bad]} at index {bad}; clustering needs finite embeddings.",
+                    nameof(embeddings));
+            }
+        }
+
         var condensed = new double[entries];
         Parallel.For(0, count, i =>
         {
             long row = Index(i, i + 1, count);
             for (int j = i + 1; j < count; j++)
             {
-                double distance = Distances.Compute(metric, embeddings[i], embeddings[j]);
-                if (double.IsNaN(distance))
-                {
-                    throw new ArgumentException($"The distance between embeddings {i} and {j} is NaN; check them for NaN values.");
-                }
-                condensed[row + (j - i - 1)] = distance;
+                condensed[row + (j - i - 1)] = Distances.Compute(metric, embeddings[i], embeddings[j]);
             }
         });
         return condensed;

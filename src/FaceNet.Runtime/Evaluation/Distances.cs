@@ -42,8 +42,8 @@ public static class Distances
     public static double L2(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Math.Sqrt(SquaredL2(a, b));
 
     /// <summary>
-    /// Computes a.b / (|a| |b|). A zero vector has no direction, so its similarity is defined as 0
-    /// (cosine distance 1) instead of NaN.
+    /// Computes a.b / (|a| |b|), clamped to [-1, 1] against rounding. A zero vector has no direction, so
+    /// its similarity is defined as 0 (cosine distance 1) instead of NaN.
     /// </summary>
     /// <exception cref="ArgumentException">The vectors differ in length.</exception>
     public static double CosineSimilarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -2,8 +2,9 @@ namespace FaceNet.Runtime.Evaluation;
 
 /// <summary>
 /// Threshold choices on a set of training pairs. Candidate thresholds lie at the midpoint of each gap
-/// between adjacent distinct training distances, so a threshold never sits exactly on a training value
-/// and a small shift of a test distance does not flip its decision.
+/// between adjacent distinct training distances, away from every training value, so a small shift of a
+/// test distance near a training value does not flip its decision. The exceptions are the accept-all
+/// threshold (the largest distance) and gaps between two adjacent doubles (the lower value).
 /// </summary>
 public static class ThresholdSelection
 {

@@ -121,6 +121,17 @@ public class ClusteringTests
     }
 
     [Fact]
+    public void Agglomerative_NaNEmbedding_ThrowsNamingIndex()
+    {
+        float[][] points = [[1f, 0f], [0f, float.NaN]];
+
+        var error = Assert.Throws<ArgumentException>(
+            () => Clustering.Agglomerative(points, Threshold.SquaredL2(1.0), Linkage.Average));
+
+        Assert.Contains("Embedding 1", error.Message);
+    }
+
+    [Fact]
     public void PairwiseScores_SmallCase_MatchesHandComputation()
     {
         // Cluster 0 contains a, a, b and cluster 1 contains b, b: 4 predicted pairs, 4 label pairs, 2 shared.
