@@ -282,7 +282,9 @@ public sealed class CheckpointTests : IDisposable
         ModelCheckpoint.Save(path, source);
         ModelCheckpoint.Load(path, target);
 
-        Assert.Equal(Snapshot(source)["inception5b.branch1x1.weight"], Snapshot(target)["inception5b.branch1x1.weight"]);
+        const string name = "inception5b.branch1x1.weight";
+        Assert.Equal(Values(source.Parameters().Single(p => p.Name == name)),
+            Values(target.Parameters().Single(p => p.Name == name)));
         Assert.Equal(3_733_968L * sizeof(float), new FileInfo(path).Length - HeaderEnd(path) - StateBytes(target));
     }
 
