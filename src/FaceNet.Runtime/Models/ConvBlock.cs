@@ -114,20 +114,28 @@ public sealed class ConvBlock : Module
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Graph graph, Tensor x)
+    public override Tensor Forward(Graph graph, Tensor x) => Run(graph, x, null);
+
+    /// <inheritdoc />
+    public override Tensor Forward(Graph graph, Tensor x, Tensor output) => Run(graph, x, output);
+
+    // The last of convolution, batch normalisation and ReLU writes into the output when one is given.
+    private Tensor Run(Graph graph, Tensor x, Tensor? output)
     {
         OutputShape(ShapeOf(x));
+        bool convIsLast = !Options.BatchNorm && !Options.Relu;
         Tensor? bias = Options.Bias ? GetParameter("bias").Value : null;
-        Tensor y = Convolution.Conv2d(graph, x, GetParameter("weight").Value, bias, Stride, Stride, Padding, Padding);
+        Tensor y = Convolution.Conv2d(graph, x, GetParameter("weight").Value, bias, Stride, Stride, Padding, Padding,
+            convIsLast ? output : null);
         if (Options.BatchNorm)
         {
             y = Normalization.BatchNorm(graph, y, GetParameter("bn.gamma").Value, GetParameter("bn.beta").Value,
                 GetState("bn.running_mean"), GetState("bn.running_var"), Options.BatchNormMomentum,
-                Options.BatchNormEpsilon);
+                Options.BatchNormEpsilon, Options.Relu ? null : output);
         }
         if (Options.Relu)
         {
-            y = Activations.Relu(graph, y);
+            y = Activations.Relu(graph, y, output);
         }
         return y;
     }

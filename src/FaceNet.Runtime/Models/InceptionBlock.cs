@@ -109,22 +109,30 @@ public sealed class InceptionBlock : Module
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Runs every branch into its channel slice of one preallocated output, so no concatenation copy is
+    /// needed. A branch that comes out smaller than the block is zero-padded and then copied into its slice.
+    /// </summary>
     public override Tensor Forward(Graph graph, Tensor x)
     {
-        FeatureShape output = OutputShape(ShapeOf(x));
-        var parts = new Tensor[_branches.Length];
+        FeatureShape input = ShapeOf(x);
+        FeatureShape output = OutputShape(input);
+        var branchShapes = _branches.Select(b => b.OutputShape(input)).ToArray();
+        ChannelConcat concat = Concat.Allocate(graph, x.N, branchShapes.Select(s => s.Channels).ToArray(),
+            output.Height, output.Width);
         for (int i = 0; i < _branches.Length; i++)
         {
-            Tensor y = _branches[i].Forward(graph, x);
-            int padH = output.Height - y.H;
-            int padW = output.Width - y.W;
-            if (padH > 0 || padW > 0)
+            int padH = output.Height - branchShapes[i].Height;
+            int padW = output.Width - branchShapes[i].Width;
+            if (padH == 0 && padW == 0)
             {
-                y = Features.ZeroPad2d(graph, y, padH / 2, padH - padH / 2, padW / 2, padW - padW / 2);
+                _branches[i].Forward(graph, x, concat[i]);
+                continue;
             }
-            parts[i] = y;
+            Tensor small = _branches[i].Forward(graph, x);
+            Tensor padded = Features.ZeroPad2d(graph, small, padH / 2, padH - padH / 2, padW / 2, padW - padW / 2);
+            CopyInto.Run(graph, padded, concat[i]);
         }
-        return Concat.Channels(graph, parts);
+        return concat.Finish();
     }
 }

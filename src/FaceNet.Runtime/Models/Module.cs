@@ -7,7 +7,7 @@ namespace FaceNet.Runtime.Models;
 /// <summary>
 /// A layer or a group of layers. A module is first built as a description (shapes, parameter counts,
 /// multiply-adds) that owns no memory; <see cref="Allocate"/> then creates its parameters and state
-/// tensors on a backend so that <see cref="Forward"/> can run.
+/// tensors on a backend so that <see cref="Forward(Graph, Tensor)"/> can run.
 /// </summary>
 /// <remarks>
 /// Parameter and state names are dotted paths: the module's <see cref="Path"/> followed by the local
@@ -68,6 +68,14 @@ public abstract class Module : IDisposable
 
     /// <summary>Runs the module on a batch; the result belongs to <paramref name="graph"/>.</summary>
     public abstract Tensor Forward(Graph graph, Tensor x);
+
+    /// <summary>
+    /// Runs the module and writes its result into <paramref name="output"/> (such as a channel slice of an
+    /// inception block's output), then returns <paramref name="output"/>. Layers whose last operation takes
+    /// an output tensor write there directly; the default computes the result and copies it.
+    /// </summary>
+    public virtual Tensor Forward(Graph graph, Tensor x, Tensor output) =>
+        CopyInto.Run(graph, Forward(graph, x), output);
 
     /// <summary>Shape of one sample's output for an input of shape <paramref name="input"/>; throws when it does not fit.</summary>
     public abstract FeatureShape OutputShape(FeatureShape input);

@@ -79,14 +79,19 @@ public sealed class PoolLayer : Module
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Graph graph, Tensor x)
+    public override Tensor Forward(Graph graph, Tensor x) => Run(graph, x, null);
+
+    /// <inheritdoc />
+    public override Tensor Forward(Graph graph, Tensor x, Tensor output) => Run(graph, x, output);
+
+    private Tensor Run(Graph graph, Tensor x, Tensor? output)
     {
         OutputShape(ShapeOf(x));
         return PoolKind switch
         {
-            PoolKind.Max => Pooling.MaxPool2d(graph, x, KernelSize, Stride, Padding, CeilMode),
-            PoolKind.Average => Pooling.AvgPool2d(graph, x, KernelSize, Stride, Padding, CeilMode),
-            _ => Pooling.L2Pool2d(graph, x, KernelSize, Stride, Padding, CeilMode),
+            PoolKind.Max => Pooling.MaxPool2d(graph, x, KernelSize, Stride, Padding, CeilMode, output),
+            PoolKind.Average => Pooling.AvgPool2d(graph, x, KernelSize, Stride, Padding, CeilMode, output),
+            _ => Pooling.L2Pool2d(graph, x, KernelSize, Stride, Padding, CeilMode, output),
         };
     }
 }

@@ -100,4 +100,15 @@ public sealed class Sequential : Module
         }
         return y;
     }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Graph graph, Tensor x, Tensor output)
+    {
+        Tensor y = x;
+        for (int i = 0; i < _children.Length - 1; i++)
+        {
+            y = _children[i].Forward(graph, y);
+        }
+        return _children[^1].Forward(graph, y, output);
+    }
 }
