@@ -38,7 +38,7 @@ public static class CheckpointFile
     /// file in the same folder, which is flushed to disk and then renamed over <paramref name="path"/>.
     /// A failure leaves any earlier file at <paramref name="path"/> unchanged and removes the temporary file.
     /// </summary>
-    /// <exception cref="InvalidDataException">A tensor holds NaN or infinity; the message names it.</exception>
+    /// <exception cref="InvalidDataException">A tensor contains NaN or infinity; the message names it.</exception>
     public static void Write(string path, CheckpointData data) => Write(path, data, stream => stream);
 
     /// <summary>Writes with a stream wrapper, so tests can make the write fail part-way.</summary>
@@ -55,7 +55,7 @@ public static class CheckpointFile
                 if (bad >= 0)
                 {
                     throw new InvalidDataException(
-                        $"Cannot save checkpoint '{fullPath}': tensor '{tensor.Name}' holds {tensor.Values[bad]} " +
+                        $"Cannot save checkpoint '{fullPath}': tensor '{tensor.Name}' contains {tensor.Values[bad]} " +
                         $"at element {bad}; the weights diverged, so restart from an earlier checkpoint.");
                 }
             }
@@ -164,7 +164,8 @@ public static class CheckpointFile
             int bad = IndexOfNonFinite(values[i]);
             if (bad >= 0)
             {
-                throw Invalid(fullPath, $"tensor '{entry.Name}' holds {values[i][bad]} at element {bad}");
+                throw Invalid(fullPath, $"tensor '{entry.Name}' contains the invalid value {values[i][bad]} at element {bad}; " +
+                    "the weights diverged before the save, so use an earlier checkpoint");
             }
             data.Add(new CheckpointTensor(entry.Name, entry.Role, entry.Shape, values[i]));
         }

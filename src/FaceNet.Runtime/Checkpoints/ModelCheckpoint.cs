@@ -51,7 +51,7 @@ public static class ModelCheckpoint
     }
 
     /// <summary>Captures the model (see <see cref="Capture"/>) and writes it atomically to <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidDataException">A tensor holds NaN or infinity; nothing is written.</exception>
+    /// <exception cref="InvalidDataException">A tensor contains NaN or infinity; nothing is written.</exception>
     public static void Save(string path, FaceNetModel model,
         IEnumerable<(string Name, Tensor Tensor)>? optimizerState = null,
         IEnumerable<CheckpointTensor>? extras = null,
@@ -90,8 +90,8 @@ public static class ModelCheckpoint
         if (!string.Equals(data.Architecture, model.Architecture, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException(
-                $"Checkpoint '{path}' holds architecture '{data.Architecture}' but the model is " +
-                $"'{model.Architecture}'; build the model with --model {data.Architecture}.");
+                $"Checkpoint '{path}' contains architecture '{data.Architecture}' but the model is " +
+                $"'{model.Architecture}'; create the model as '{data.Architecture}' to load it.");
         }
         if (data.EmbeddingSize != model.EmbeddingSize)
         {

@@ -3,8 +3,9 @@ using FaceNet.Runtime.Backends;
 namespace FaceNet.Runtime.Models;
 
 /// <summary>
-/// The registry of embedding architectures by name. The layer tables, and the design choices the
-/// FaceNet paper leaves open, are documented in <c>docs/architectures.md</c>.
+/// The registry of embedding architectures by name. "The paper" here is Schroff, Kalenichenko and
+/// Philbin, "FaceNet: A Unified Embedding for Face Recognition and Clustering", CVPR 2015. The layer
+/// tables, and the design choices the paper leaves open, are documented in <c>docs/architectures.md</c>.
 /// </summary>
 /// <remarks>
 /// Convolutions in the paper's models (nn1 to nns2) have a bias and ReLU and no batch normalisation, and

@@ -14,7 +14,7 @@ public sealed record ConvOptions(
     bool Bias = true, bool BatchNorm = false, bool Relu = true,
     float BatchNormMomentum = 0.1f, float BatchNormEpsilon = 1e-5f)
 {
-    /// <summary>Convolution with bias and ReLU, no batch normalisation: the paper's NN1 and NN2 style.</summary>
+    /// <summary>Convolution with bias and ReLU, no batch normalisation: as in the FaceNet paper's NN1 and NN2 tables.</summary>
     public static ConvOptions BiasRelu { get; } = new();
 
     /// <summary>Convolution with bias, then batch normalisation and ReLU: OpenFace nn4.small2.</summary>

@@ -293,7 +293,7 @@ public abstract class Module : IDisposable
         return _states[localName];
     }
 
-    /// <summary>Throws when the input shape is not what this module accepts.</summary>
+    /// <summary>Creates the exception for an input shape this module does not accept.</summary>
     protected InvalidOperationException ShapeError(FeatureShape input, string expected) =>
         new($"Layer '{Path}' ({Kind}) expects {expected} per sample but got {input}.");
 

@@ -5,7 +5,7 @@ namespace FaceNet.Tests.Models;
 /// <summary>Parameter and multiply-add counts of every architecture against the FaceNet paper's figures.</summary>
 public class ArchitectureCountTests
 {
-    // The paper rounds its totals (140M, 1.6B) and rows (164K, 128M); these bounds are the allowed
+    // The FaceNet paper (Schroff et al., CVPR 2015) rounds its totals (140M, 1.6B) and rows (164K, 128M); these bounds are the allowed
     // relative deviation from those rounded figures.
     private const double TotalTolerance = 0.02;
     private const double RowTolerance = 0.05;
