@@ -81,9 +81,9 @@ public sealed class FullyConnectedLayer : Module
     public override Tensor Forward(Graph graph, Tensor x)
     {
         OutputShape(ShapeOf(x));
-        Tensor flat = x.Rank == 2 ? x : Features.Flatten(graph, x);
+        // Linear reads an (N, C, H, W) input as (N, C * H * W) in channel-major order, so no flatten is needed.
         Tensor? bias = HasBias ? GetParameter("bias").Value : null;
-        Tensor y = Linear.FullyConnected(graph, flat, GetParameter("weight").Value, bias);
+        Tensor y = Linear.FullyConnected(graph, x, GetParameter("weight").Value, bias);
         if (MaxoutPool > 1)
         {
             y = Features.Maxout(graph, y, MaxoutPool);
