@@ -8,6 +8,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         var root = new RootCommand("FaceNet.NET: face embeddings, verification, identification, clustering, training.");
+        root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
         return root.Parse(args).Invoke();
     }
