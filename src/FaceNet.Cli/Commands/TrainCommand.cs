@@ -347,8 +347,8 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// The preprocessing contract stored with the trained model: OpenFace's [0, 1] scaling for nn4-small2,
-    /// per-image standardisation with area resampling for the paper's models.
+    /// The preprocessing contract stored with the trained model: OpenFace's 96x96 RGB scaled to [0, 1] for
+    /// nn4-small2, and per-image standardisation with area resampling for nn1 to nns2.
     /// </summary>
     internal static Preprocessing PreprocessingFor(FaceNetModel model, double centerCrop)
     {

@@ -12,8 +12,9 @@ namespace FaceNet.Runtime.Training;
 
 /// <summary>
 /// Trains an embedding model with the triplet loss. Each step draws a batch of P identities x K images
-/// plus extra negatives, loads and augments it, runs one forward pass, mines semi-hard triplets inside the
-/// batch fused with the loss and its gradient, runs the backward pass and updates the weights.
+/// plus extra negatives, then loads and augments it and runs one forward pass. Semi-hard triplets are
+/// mined inside the batch in the same call that computes the loss and its gradient, and the backward
+/// pass and the optimiser update follow.
 /// </summary>
 /// <remarks>
 /// Everything a step uses is a function of the seed and the step number (batch, augmentation, learning

@@ -43,20 +43,29 @@ public sealed class TrainingBatchLoader
     {
         int sampleSize = SampleSize;
         var data = new float[batch.Images.Length * sampleSize];
-        Parallel.For(0, batch.Images.Length, i =>
+        try
         {
-            int index = batch.Images[i];
-            try
+            Parallel.For(0, batch.Images.Length, i =>
             {
-                LoadOne(index, step, i, data.AsSpan(i * sampleSize, sampleSize));
-            }
-            catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException)
-            {
-                throw new InvalidDataException(
-                    $"Training image '{_images.NameOf(index)}' (step {step + 1}, batch position {i}) could not be " +
-                    $"loaded: {e.Message} Remove or repair the file and resume from the last checkpoint.", e);
-            }
-        });
+                int index = batch.Images[i];
+                try
+                {
+                    LoadOne(index, step, i, data.AsSpan(i * sampleSize, sampleSize));
+                }
+                catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException)
+                {
+                    throw new InvalidDataException(
+                        $"Training image '{_images.NameOf(index)}' (step {step + 1}, batch position {i}) could " +
+                        $"not be loaded: {e.Message} Remove or repair the file and resume from the last checkpoint.",
+                        e);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Parallel.For wraps what the workers throw; the caller gets the first failure as it was thrown.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         return data;
     }
 

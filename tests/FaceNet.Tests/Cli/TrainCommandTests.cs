@@ -13,7 +13,7 @@ public sealed class TrainCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void ResolveData_ExcludedLfwFolds_ListsEveryPersonOfThoseFolds()
+    public void ResolveData_LfwFolds_ExcludesTheirPeople()
     {
         string pairs = Path.Combine(_folder, "pairs.txt");
         File.WriteAllText(pairs,
@@ -31,7 +31,7 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Run_OneStepOnPgmFolders_WritesCheckpointLogAndPlot()
+    public void Run_OneStep_WritesOutputs()
     {
         string data = Path.Combine(_folder, "faces");
         var random = new Random(3);
@@ -63,6 +63,38 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(output, Trainer.LogFileName)).Length);
         Assert.True(File.Exists(Path.Combine(output, Trainer.PlotFileName)));
         Assert.Contains("step      1", stdout.ToString());
+    }
+
+    [Fact]
+    public void Run_CorruptImage_NamesTheFile()
+    {
+        string data = Path.Combine(_folder, "faces");
+        var random = new Random(4);
+        foreach (string person in new[] { "personA", "personB" })
+        {
+            Directory.CreateDirectory(Path.Combine(data, person));
+            for (int i = 0; i < 2; i++)
+            {
+                WritePgm(Path.Combine(data, person, $"{person}_{i}.pgm"), 40, 48, random);
+            }
+        }
+        string broken = Path.Combine(data, "personB", "personB_9.jpg");
+        File.WriteAllBytes(broken, [0xFF, 0xD8, 0xFF, 0xE0, 0x00]);
+        var options = new TrainerOptions
+        {
+            OutputFolder = Path.Combine(_folder, "out"),
+            Steps = 1,
+            IdentitiesPerBatch = 2,
+            ImagesPerIdentity = 3,
+            ExtraNegatives = 0,
+        };
+        var request = new TrainRequest([data], false, false, null, null, null, [], 1.0, false);
+        var stderr = new StringWriter();
+
+        int exit = TrainCommand.Run(options, request, new StringWriter(), stderr);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(broken, stderr.ToString());
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Trainer_TinyRun_ReducesLossAndSeparatesIdentities()
+    public void Trainer_TinyRun_SeparatesIdentities()
     {
         InMemoryImageSource images = SyntheticFaces(identities: 3, perIdentity: 10, seed: 5);
         TrainerOptions options = TinyOptions("run") with
@@ -68,7 +68,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Trainer_ResumeAfterThreeSteps_MatchesUninterruptedRunExactly()
+    public void Trainer_Resume_MatchesUninterruptedRun()
     {
         InMemoryImageSource images = SyntheticFaces(identities: 4, perIdentity: 6, seed: 9);
         TrainerOptions straightOptions = TinyOptions("straight") with { Steps = 6, Optimizer = OptimizerKind.Adam, LearningRate = 0.01f };
@@ -145,7 +145,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void Trainer_BatchWithoutNegatives_GivesZeroLossAndStillSteps()
+    public void Trainer_NoNegatives_GivesZeroLoss()
     {
         InMemoryImageSource images = SyntheticFaces(identities: 1, perIdentity: 6, seed: 4);
         TrainerOptions options = TinyOptions("single") with { IdentitiesPerBatch = 1, ExtraNegatives = 0 };
@@ -187,7 +187,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void TrainingMonitor_LossPinnedAtMargin_WarnsAfterPatience()
+    public void TrainingMonitor_PinnedLoss_WarnsAfterPatience()
     {
         var options = new TrainerOptions { CollapsePatience = 3 };
         var monitor = new TrainingMonitor(options);
@@ -235,7 +235,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
-    public void TrainingBatchLoader_SameStep_GivesSameAugmentedBatch()
+    public void BatchLoader_SameStep_GivesSameBatch()
     {
         InMemoryImageSource images = SyntheticFaces(identities: 3, perIdentity: 4, seed: 8);
         var loader = new TrainingBatchLoader(images, TinyContract, TinyOptions("loader"));
