@@ -119,8 +119,8 @@ public sealed class FolderImageSource : ITrainingImageSource
             }
         }
 
-        // Decoding runs outside the lock so that several threads decode at once; two threads that miss on
-        // the same image both decode it and the second result is dropped.
+        // Decoding runs outside the lock so that several threads decode at once. Two threads that miss on
+        // the same image both decode it, and the second result is dropped.
         RgbImage image = _decoder.Decode(_images[index].Path);
         if (_cacheCapacity == 0)
         {

@@ -4,7 +4,7 @@ namespace FaceNet.Runtime.Training;
 
 /// <summary>
 /// The images a <see cref="Trainer"/> draws batches from: a fixed, ordered list where each image has an
-/// identity label. Indices and labels must not change during a run, or a resumed run sees other batches.
+/// identity label. Indices and labels must not change during a run, or a resumed run draws other batches.
 /// </summary>
 public interface ITrainingImageSource
 {
