@@ -354,6 +354,19 @@ int facenet_emu_launch_by_name(const char* name, unsigned int gridX, unsigned in
     return facenet_emu_launch(kernel, gridX, gridY, gridZ, blockX, blockY, blockZ, dynamicSharedBytes, arguments);
 }
 
+void* facenet_emu_device_alloc(size_t bytes)
+{
+    // posix_memalign keeps the exact size (aligned_alloc implementations may round it up to the alignment),
+    // so an AddressSanitizer build reports the first byte past the request.
+    void* memory = nullptr;
+    return posix_memalign(&memory, 256, bytes == 0 ? 1 : bytes) == 0 ? memory : nullptr;
+}
+
+void facenet_emu_device_free(void* memory)
+{
+    std::free(memory);
+}
+
 const char* facenet_emu_last_error(void)
 {
     return facenet_emu::lastError.c_str();

@@ -1,19 +1,16 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace FaceNet.Kernels.Driver;
 
 /// <summary>
 /// <see cref="ICudaDriver"/> that runs the kernels of <c>kernels/*.cu</c> compiled for the CPU into
-/// <c>libfacenet_emu.so</c>. "Device" memory is host memory (256-byte aligned, like <c>cuMemAlloc</c>), launches
-/// are synchronous, and SGEMM runs on the host (<see cref="HostGemm"/>). Launch errors (unknown kernel, invalid
+/// <c>libfacenet_emu.so</c>. "Device" memory is host memory that the library allocates (256-byte aligned, like
+/// <c>cuMemAlloc</c>), launches are synchronous, and SGEMM runs on the host (<see cref="HostGemm"/>). Launch errors (unknown kernel, invalid
 /// block, too much shared memory, a barrier deadlock, a misused warp collective) throw <see cref="CudaException"/>
 /// with the emulator's message.
 /// </summary>
 public sealed unsafe class EmulatedDriver : ICudaDriver
 {
-    private const nuint Alignment = 256;
-
     private readonly EmulatorLibrary _library;
     private readonly ConcurrentDictionary<ulong, long> _allocations = new();
     private long _allocatedBytes;
@@ -97,16 +94,7 @@ public sealed unsafe class EmulatedDriver : ICudaDriver
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        nuint size = (nuint)Math.Max(bytes, 1);
-        void* memory;
-        try
-        {
-            memory = NativeMemory.AlignedAlloc((size + Alignment - 1) / Alignment * Alignment, Alignment);
-        }
-        catch (OutOfMemoryException)
-        {
-            memory = null;
-        }
+        void* memory = _library.DeviceAlloc((nuint)bytes);
         if (memory == null)
         {
             throw new CudaOutOfMemoryException($"Allocating {bytes:N0} bytes of emulated device memory failed with " +
@@ -131,7 +119,7 @@ public sealed unsafe class EmulatedDriver : ICudaDriver
                 "of this driver or was already freed.");
         }
         Interlocked.Add(ref _allocatedBytes, -bytes);
-        NativeMemory.AlignedFree((void*)pointer.Address);
+        _library.DeviceFree((void*)pointer.Address);
     }
 
     /// <inheritdoc />
@@ -196,7 +184,7 @@ public sealed unsafe class EmulatedDriver : ICudaDriver
             if (_allocations.TryRemove(address, out long bytes))
             {
                 Interlocked.Add(ref _allocatedBytes, -bytes);
-                NativeMemory.AlignedFree((void*)address);
+                _library.DeviceFree((void*)address);
             }
         }
     }

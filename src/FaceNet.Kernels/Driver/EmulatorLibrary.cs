@@ -26,6 +26,8 @@ internal sealed unsafe class EmulatorLibrary
     private readonly delegate* unmanaged<int> _threadCount;
     private readonly delegate* unmanaged<int, int> _setThreadCount;
     private readonly delegate* unmanaged<nint, int, int> _setMaxDynamicShared;
+    private readonly delegate* unmanaged<nuint, void*> _deviceAlloc;
+    private readonly delegate* unmanaged<void*, void> _deviceFree;
 
     private EmulatorLibrary(string path)
     {
@@ -41,6 +43,8 @@ internal sealed unsafe class EmulatorLibrary
         _setThreadCount = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(library, "facenet_emu_set_thread_count");
         _setMaxDynamicShared = (delegate* unmanaged<nint, int, int>)
             NativeLibrary.GetExport(library, "facenet_emu_set_max_dynamic_shared");
+        _deviceAlloc = (delegate* unmanaged<nuint, void*>)NativeLibrary.GetExport(library, "facenet_emu_device_alloc");
+        _deviceFree = (delegate* unmanaged<void*, void>)NativeLibrary.GetExport(library, "facenet_emu_device_free");
     }
 
     /// <summary>Full path of the loaded library.</summary>
@@ -103,6 +107,11 @@ internal sealed unsafe class EmulatorLibrary
         }
         return names;
     }
+
+    /// <summary>Allocates 256-byte aligned memory of exactly <paramref name="bytes"/> bytes; null when out of memory.</summary>
+    public void* DeviceAlloc(nuint bytes) => _deviceAlloc(bytes);
+
+    public void DeviceFree(void* memory) => _deviceFree(memory);
 
     public int ThreadCount => _threadCount();
 
