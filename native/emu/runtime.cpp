@@ -139,8 +139,8 @@ public:
                 workers_.emplace_back([this] { work(); });
             }
             current_ = &launch;
-            wanted_ = static_cast<int>(helpers);
-            busy_ = wanted_;
+            pendingHelpers_ = static_cast<int>(helpers);
+            busy_ = pendingHelpers_;
             generation_++;
         }
         wake_.notify_all();
@@ -160,9 +160,9 @@ private:
         seen = generation_ - 1;
         for (;;)
         {
-            wake_.wait(lock, [&] { return generation_ != seen && wanted_ > 0; });
+            wake_.wait(lock, [&] { return generation_ != seen && pendingHelpers_ > 0; });
             seen = generation_;
-            wanted_--;
+            pendingHelpers_--;
             Launch* launch = current_;
             lock.unlock();
             launch->run_blocks();
@@ -184,7 +184,7 @@ private:
     std::vector<std::thread> workers_;
     Launch* current_ = nullptr;
     std::uint64_t generation_ = 0;
-    int wanted_ = 0;
+    int pendingHelpers_ = 0;
     int busy_ = 0;
 };
 

@@ -47,7 +47,7 @@ public static class CudaCheck
         throw new CudaException(message);
     }
 
-    /// <summary>"CUDA_ERROR_NAME: description" from the driver, or the bare number when the driver cannot say.</summary>
+    /// <summary>"CUDA_ERROR_NAME: description" from the driver, or the bare number when the driver library is missing or does not know the code.</summary>
     internal static unsafe string DescribeResult(int result)
     {
         try

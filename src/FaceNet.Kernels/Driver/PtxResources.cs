@@ -5,7 +5,7 @@ namespace FaceNet.Kernels.Driver;
 /// <summary>
 /// PTX and the <c>ptxas -v</c> report that the build embeds in this assembly: resources <c>ptx/sm_90/&lt;file&gt;.ptx</c>
 /// and <c>ptx/sm_80/&lt;file&gt;.ptx</c> for each <c>kernels/&lt;file&gt;.cu</c>, and <c>ptxas-sm_90.log</c>. Without
-/// nvcc at build time there is no PTX, and the log holds a single line saying so.
+/// nvcc at build time there is no PTX, and the log contains a single line that records it.
 /// </summary>
 public static class PtxResources
 {

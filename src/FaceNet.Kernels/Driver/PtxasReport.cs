@@ -19,7 +19,7 @@ public static partial class PtxasReport
 {
     /// <summary>
     /// Extracts one entry per function from <paramref name="log"/>. Lines the parser does not know are skipped,
-    /// so the result is empty for a report that says PTX was not built.
+    /// so the result is empty for a report that records that PTX was not built.
     /// </summary>
     public static IReadOnlyList<PtxasFunction> Parse(string log)
     {

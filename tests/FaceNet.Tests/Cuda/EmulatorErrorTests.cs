@@ -16,7 +16,7 @@ public sealed unsafe class EmulatorErrorTests : IDisposable
     public void Dispose() => _driver.Dispose();
 
     [Fact]
-    public void GetFunction_UnknownKernel_ThrowsNamingKernelAndModule()
+    public void GetFunction_UnknownKernel_Throws()
     {
         var error = Assert.Throws<CudaException>(() => _driver.GetFunction(_module, "no_such_kernel"));
 
@@ -114,7 +114,7 @@ public sealed unsafe class EmulatorErrorTests : IDisposable
     }
 
     [Fact]
-    public void Launch_ShuffleMaskWithoutOwnLane_ThrowsInvalidWarpCollective()
+    public void Launch_ShuffleMaskWithoutOwnLane_Throws()
     {
         DevicePointer output = DeviceArrays.Filled(_driver, 32, 0);
         ulong outputAddress = output.Address;

@@ -57,7 +57,7 @@ public sealed unsafe class EmulatorSelfTests : IDisposable
     }
 
     [Fact]
-    public void WarpScan_ShuffleUpAndBroadcast_MatchesPrefixSums()
+    public void WarpScan_ShuffleUp_MatchesPrefixSums()
     {
         int n = 128;
         int[] input = Enumerable.Range(0, n).Select(i => (i * 7) % 13 - 6).ToArray();
@@ -106,7 +106,7 @@ public sealed unsafe class EmulatorSelfTests : IDisposable
     }
 
     [Fact]
-    public void BlockSum_ManyBlocksOnSeveralThreads_KeepsSharedMemoryPerBlock()
+    public void BlockSum_FourOsThreads_KeepsSharedPerBlock()
     {
         int previousThreads = _driver.ThreadCount;
         _driver.ThreadCount = 4;
@@ -208,11 +208,16 @@ public sealed unsafe class EmulatorSelfTests : IDisposable
     }
 
     [Fact]
-    public void WarpVotes_BallotAnyAllAndSyncthreadsCount_MatchHostVotes()
+    public void WarpVotes_FourWarps_MatchHostVotes()
     {
         int n = 128;
         // Warp 0 all true, warp 1 all false, warps 2 and 3 mixed.
-        int[] predicates = Enumerable.Range(0, n).Select(i => i < 32 ? 1 : i < 64 ? 0 : (i % 3 == 0 ? 1 : 0)).ToArray();
+        var predicates = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            bool mixedWarpVote = i >= 64 && i % 3 == 0;
+            predicates[i] = i < 32 || mixedWarpVote ? 1 : 0;
+        }
         DevicePointer predicatesPointer = DeviceArrays.Upload(_driver, predicates);
         DevicePointer ballotsPointer = DeviceArrays.Filled(_driver, n, 0u);
         DevicePointer anyAllPointer = DeviceArrays.Filled(_driver, 2 * n, -1);

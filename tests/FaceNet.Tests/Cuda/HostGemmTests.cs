@@ -76,7 +76,7 @@ public sealed unsafe class HostGemmTests : IDisposable
     }
 
     [Fact]
-    public void SgemmStridedBatched_ThreeBatches_MatchesNaivePerBatch()
+    public void SgemmStridedBatched_ThreeBatches_MatchesNaive()
     {
         int m = 5, n = 3, k = 4, batches = 3;
         long strideA = m * k + 2, strideB = k * n + 1, strideC = m * n + 4;

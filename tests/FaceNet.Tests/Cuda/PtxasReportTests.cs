@@ -29,7 +29,7 @@ public sealed class PtxasReportTests
     }
 
     [Fact]
-    public void PtxasLog_WhenNvccInstalled_IsEmbeddedAndNotPlaceholder()
+    public void PtxasLog_NvccInstalled_IsEmbedded()
     {
         string? log = PtxResources.ReadPtxasLog();
 
@@ -63,7 +63,7 @@ public sealed class PtxasReportTests
     }
 
     [Fact]
-    public void PtxasLog_CopiedToOutputFolder_MatchesEmbeddedLog()
+    public void PtxasLog_OutputFolderCopy_MatchesEmbedded()
     {
         string path = Path.Combine(AppContext.BaseDirectory, "ptxas-sm_90.log");
 
