@@ -1,5 +1,5 @@
 // Minimal stackful fibers for the emulator: a fiber owns an mmap'ed stack with a guard page and switches
-// with hand-written x86-64 code (callee-saved registers, MXCSR and the x87 control word only), or with
+// with hand-written x86-64 code that saves only the callee-saved registers, or with
 // ucontext on other architectures. Switching saves no signal mask, so it costs no system call.
 #pragma once
 
@@ -42,9 +42,10 @@ private:
 
 using FiberEntry = void (*)(void* argument);
 
-// Prepares `context` so that the first switch into it calls entry(argument) on `stack`.
-// The entry function must never return; it switches away for the last time instead.
-void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument);
+// Prepares `context` so that the first switch into it calls entry(argument) on `stack`, starting
+// `topOffset` bytes below the top. The entry function must never return; it switches away for the last time.
+void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument,
+    std::size_t topOffset = 0);
 
 // Saves the current context into `from` and resumes `to`.
 void switch_context(Context& from, Context& to);
