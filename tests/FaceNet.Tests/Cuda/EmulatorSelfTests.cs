@@ -81,6 +81,63 @@ public sealed unsafe class EmulatorSelfTests : IDisposable
         }
     }
 
+    [Fact]
+    public void WarpScan_PartialLastWarp_MatchesPrefixSums()
+    {
+        // A 48-thread block: lanes 16-31 of the second warp do not exist and count as exited, so
+        // full-mask shuffles in that warp complete with the 16 lanes that do.
+        int n = 48;
+        int[] input = Enumerable.Range(1, n).ToArray();
+        DevicePointer inputPointer = DeviceArrays.Upload(_driver, input);
+        DevicePointer prefixPointer = DeviceArrays.Filled(_driver, n, -999);
+        DevicePointer totalPointer = DeviceArrays.Filled(_driver, n, -999);
+
+        ulong inputAddress = inputPointer.Address;
+        ulong prefixAddress = prefixPointer.Address;
+        ulong totalAddress = totalPointer.Address;
+        void** arguments = stackalloc void*[] { &inputAddress, &prefixAddress, &totalAddress, &n };
+        _driver.Launch(Function("selftest_warp_scan"), new Dim3(1), new Dim3(48), 0, arguments);
+
+        int[] prefix = DeviceArrays.Download<int>(_driver, prefixPointer, n);
+        for (int i = 0; i < n; i++)
+        {
+            int warpStart = i / 32 * 32;
+            Assert.Equal(input[warpStart..(i + 1)].Sum(), prefix[i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(2u, 3u, 2u, 4u, 2u, 3u)]
+    [InlineData(1u, 1u, 1u, 33u, 1u, 1u)]
+    [InlineData(3u, 1u, 1u, 1u, 5u, 1u)]
+    public void ThreadIndices_3DGridAndBlock_MatchLinearOrder(uint gridX, uint gridY, uint gridZ, uint blockX,
+        uint blockY, uint blockZ)
+    {
+        int threadsPerBlock = (int)(blockX * blockY * blockZ);
+        int blocks = (int)(gridX * gridY * gridZ);
+        DevicePointer indicesPointer = DeviceArrays.Filled(_driver, 6 * threadsPerBlock * blocks, -1);
+
+        ulong indicesAddress = indicesPointer.Address;
+        void** arguments = stackalloc void*[] { &indicesAddress };
+        _driver.Launch(Function("selftest_thread_indices"), new Dim3(gridX, gridY, gridZ),
+            new Dim3(blockX, blockY, blockZ), 0, arguments);
+
+        int[] indices = DeviceArrays.Download<int>(_driver, indicesPointer, 6 * threadsPerBlock * blocks);
+        for (int block = 0; block < blocks; block++)
+        {
+            for (int thread = 0; thread < threadsPerBlock; thread++)
+            {
+                int[] expected =
+                [
+                    thread % (int)blockX, thread / (int)blockX % (int)blockY, thread / (int)(blockX * blockY),
+                    block % (int)gridX, block / (int)gridX % (int)gridY, block / (int)(gridX * gridY),
+                ];
+                int start = 6 * (block * threadsPerBlock + thread);
+                Assert.Equal(expected, indices[start..(start + 6)]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(256)]
