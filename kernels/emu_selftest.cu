@@ -162,7 +162,7 @@ extern "C" __global__ void selftest_warp_votes(const int* __restrict__ predicate
 
 // Records every thread's built-in indices: for the thread with block-linear index b and thread-linear index
 // t, indices[(b * threadsPerBlock + t) * 6 ...] = threadIdx.x, .y, .z, blockIdx.x, .y, .z. Exercises 3D grids
-// and blocks. Launch: any shape; indices holds 6 ints per thread of the grid.
+// and blocks. Launch: any shape, with 6 ints in indices per thread of the grid.
 extern "C" __global__ void selftest_thread_indices(int* __restrict__ indices)
 {
     const unsigned int threadsPerBlock = blockDim.x * blockDim.y * blockDim.z;

@@ -5,10 +5,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__x86_64__)
+#if defined(FACENET_EMU_X86_64_SWITCH)
 // facenet_emu_switch(void** saveStackPointer, void* loadStackPointer)
 // Pushes the System V callee-saved registers, stores the stack pointer, loads the other one and pops the
-// same frame in reverse. A fresh stack holds a frame whose return address is facenet_emu_trampoline, with
+// same frame in reverse. A fresh stack contains a frame whose return address is facenet_emu_trampoline, with
 // the argument in r12 and the entry function in r13. MXCSR and the x87 control word are not switched
 // (loading them costs more than the rest of the switch): all fibers of an OS thread share its floating-point
 // modes, which kernels never change.
@@ -77,7 +77,7 @@ FiberStack::~FiberStack()
     }
 }
 
-#if defined(__x86_64__)
+#if defined(FACENET_EMU_X86_64_SWITCH)
 void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument,
     std::size_t topOffset)
 {

@@ -1,11 +1,16 @@
 // Minimal stackful fibers for the emulator: a fiber owns an mmap'ed stack with a guard page and switches
-// with hand-written x86-64 code that saves only the callee-saved registers, or with
-// ucontext on other architectures. Switching saves no signal mask, so it costs no system call.
+// with hand-written x86-64 code that saves only the callee-saved registers and makes no system call.
+// Other architectures, or builds with -DFACENET_EMU_UCONTEXT, use ucontext, whose switch also saves the
+// signal mask with a system call.
 #pragma once
+
+#if defined(__x86_64__) && !defined(FACENET_EMU_UCONTEXT)
+#define FACENET_EMU_X86_64_SWITCH 1
+#endif
 
 #include <cstddef>
 
-#if !defined(__x86_64__)
+#if !defined(FACENET_EMU_X86_64_SWITCH)
 #include <ucontext.h>
 #endif
 
@@ -14,7 +19,7 @@ namespace facenet_emu
 // A saved execution context: the stack pointer on x86-64, a ucontext elsewhere.
 struct Context
 {
-#if defined(__x86_64__)
+#if defined(FACENET_EMU_X86_64_SWITCH)
     void* stackPointer = nullptr;
 #else
     ucontext_t context;
