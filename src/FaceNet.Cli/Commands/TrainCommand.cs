@@ -242,8 +242,8 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                error.WriteLine(e.Message);
-                return 1;
+                error.WriteLine($"error: {e.Message}");
+                return 2;
             }
             return Run(options, request, result.InvocationConfiguration.Output, error);
         });
@@ -252,8 +252,8 @@ internal static class TrainCommand
 
     /// <summary>
     /// Resolves the data folders and exclusions, builds the model and trains it. Returns 0 when training
-    /// finished or was stopped with Ctrl+C (after writing a checkpoint), 1 for invalid settings or data, and
-    /// 2 when training diverged.
+    /// finished or was stopped with Ctrl+C (after writing a checkpoint), 1 for missing or broken data files,
+    /// 2 for invalid settings, and 3 when training diverged.
     /// </summary>
     internal static int Run(TrainerOptions baseOptions, TrainRequest request, TextWriter output, TextWriter error)
     {
@@ -267,18 +267,32 @@ internal static class TrainCommand
             options.Validate();
             if (!Architectures.IsKnown(options.Architecture))
             {
-                error.WriteLine($"Unknown architecture '{options.Architecture}'. Valid names: " +
+                error.WriteLine($"error: Unknown architecture '{options.Architecture}'. Valid names: " +
                     $"{string.Join(", ", Architectures.Names)}.");
-                return 1;
+                return 2;
             }
             model = Architectures.Create(options.Architecture, options.EmbeddingSize);
             preprocessing = PreprocessingFor(model, request.CenterCrop);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        try
+        {
             images = FolderImageSource.Scan(options.DataFolders, options.ExcludedIdentities,
                 options.MinImagesPerIdentity, options.DecodedImageCache);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or FormatException)
+        catch (Exception e) when (e is ArgumentException or IOException)
         {
-            error.WriteLine(e.Message);
+            model.Dispose();
+            error.WriteLine($"error: {e.Message}");
             return 1;
         }
 
@@ -332,12 +346,12 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine(e.Message);
-            return 2;
+            error.WriteLine($"error: {e.Message}");
+            return 3;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
-            error.WriteLine(e.Message);
+            error.WriteLine($"error: {e.Message}");
             return 1;
         }
         finally

@@ -105,7 +105,7 @@ public sealed class TrainCommandTests : IDisposable
 
         int exit = TrainCommand.Run(new TrainerOptions { OutputFolder = _folder }, request, new StringWriter(), stderr);
 
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("--data", stderr.ToString());
     }
 
