@@ -3,6 +3,7 @@ using System.Globalization;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Data;
+using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
@@ -168,8 +169,8 @@ internal static class TrainCommand
         var centerCrop = new Option<double>("--center-crop")
         {
             Description = "Fraction of each image side kept by the preprocessing centre crop, in (0, 1]; stored " +
-                "in the checkpoint. About 0.64 suits 250x250 LFW deep-funneled images, 1 suits tight face crops.",
-            DefaultValueFactory = _ => 1.0,
+                "in the checkpoint. 0.6 keeps the face of 250x250 LFW deep-funneled images, 1 keeps tight face crops whole.",
+            DefaultValueFactory = _ => ModelDefaults.CenterCropFraction,
         };
         var seed = new Option<int>("--seed")
         {
@@ -361,23 +362,16 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// The preprocessing contract stored with the trained model: OpenFace's 96x96 RGB scaled to [0, 1] for
-    /// nn4-small2, and per-image standardisation with area resampling for nn1 to nns2.
+    /// The preprocessing contract stored with the trained model: the project default (per-image
+    /// standardisation at the model's input size, area resampling, RGB) with the given centre crop, so a
+    /// trained model and an untrained one are evaluated on the same input.
     /// </summary>
     internal static Preprocessing PreprocessingFor(FaceNetModel model, double centerCrop)
     {
-        if (string.Equals(model.Architecture, "nn4-small2", StringComparison.OrdinalIgnoreCase))
+        Preprocessing contract = ModelDefaults.For(model) with
         {
-            return Preprocessing.OpenFaceNn4Small2(centerCrop);
-        }
-        var contract = new Preprocessing
-        {
-            InputHeight = model.InputHeight,
-            InputWidth = model.InputWidth,
             Crop = centerCrop != 1.0 ? CropMode.Center : CropMode.None,
             CropFraction = centerCrop,
-            Filter = ResizeFilter.Area,
-            Normalization = NormalizationMode.PerImageStandardization,
         };
         contract.Validate();
         return contract;
