@@ -3,6 +3,7 @@ using System.Globalization;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Data;
+using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
@@ -168,8 +169,8 @@ internal static class TrainCommand
         var centerCrop = new Option<double>("--center-crop")
         {
             Description = "Fraction of each image side kept by the preprocessing centre crop, in (0, 1]; stored " +
-                "in the checkpoint. About 0.64 suits 250x250 LFW deep-funneled images, 1 suits tight face crops.",
-            DefaultValueFactory = _ => 1.0,
+                "in the checkpoint. 0.6 keeps the face of 250x250 LFW deep-funneled images, 1 keeps tight face crops whole.",
+            DefaultValueFactory = _ => ModelDefaults.CenterCropFraction,
         };
         var seed = new Option<int>("--seed")
         {
@@ -242,8 +243,8 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                error.WriteLine(e.Message);
-                return 1;
+                error.WriteLine($"error: {e.Message}");
+                return 2;
             }
             return Run(options, request, result.InvocationConfiguration.Output, error);
         });
@@ -252,8 +253,8 @@ internal static class TrainCommand
 
     /// <summary>
     /// Resolves the data folders and exclusions, builds the model and trains it. Returns 0 when training
-    /// finished or was stopped with Ctrl+C (after writing a checkpoint), 1 for invalid settings or data, and
-    /// 2 when training diverged.
+    /// finished or was stopped with Ctrl+C (after writing a checkpoint), 1 for missing or broken data files,
+    /// 2 for invalid settings, and 3 when training diverged.
     /// </summary>
     internal static int Run(TrainerOptions baseOptions, TrainRequest request, TextWriter output, TextWriter error)
     {
@@ -267,18 +268,32 @@ internal static class TrainCommand
             options.Validate();
             if (!Architectures.IsKnown(options.Architecture))
             {
-                error.WriteLine($"Unknown architecture '{options.Architecture}'. Valid names: " +
+                error.WriteLine($"error: Unknown architecture '{options.Architecture}'. Valid names: " +
                     $"{string.Join(", ", Architectures.Names)}.");
-                return 1;
+                return 2;
             }
             model = Architectures.Create(options.Architecture, options.EmbeddingSize);
             preprocessing = PreprocessingFor(model, request.CenterCrop);
+        }
+        catch (ArgumentException e)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or FormatException)
+        {
+            error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        try
+        {
             images = FolderImageSource.Scan(options.DataFolders, options.ExcludedIdentities,
                 options.MinImagesPerIdentity, options.DecodedImageCache);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or FormatException)
+        catch (Exception e) when (e is ArgumentException or IOException)
         {
-            error.WriteLine(e.Message);
+            model.Dispose();
+            error.WriteLine($"error: {e.Message}");
             return 1;
         }
 
@@ -332,12 +347,12 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine(e.Message);
-            return 2;
+            error.WriteLine($"error: {e.Message}");
+            return 3;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
-            error.WriteLine(e.Message);
+            error.WriteLine($"error: {e.Message}");
             return 1;
         }
         finally
@@ -347,23 +362,16 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// The preprocessing contract stored with the trained model: OpenFace's 96x96 RGB scaled to [0, 1] for
-    /// nn4-small2, and per-image standardisation with area resampling for nn1 to nns2.
+    /// The preprocessing contract stored with the trained model: the project default (per-image
+    /// standardisation at the model's input size, area resampling, RGB) with the given centre crop, so a
+    /// trained model and an untrained one are evaluated on the same input.
     /// </summary>
     internal static Preprocessing PreprocessingFor(FaceNetModel model, double centerCrop)
     {
-        if (string.Equals(model.Architecture, "nn4-small2", StringComparison.OrdinalIgnoreCase))
+        Preprocessing contract = ModelDefaults.For(model) with
         {
-            return Preprocessing.OpenFaceNn4Small2(centerCrop);
-        }
-        var contract = new Preprocessing
-        {
-            InputHeight = model.InputHeight,
-            InputWidth = model.InputWidth,
             Crop = centerCrop != 1.0 ? CropMode.Center : CropMode.None,
             CropFraction = centerCrop,
-            Filter = ResizeFilter.Area,
-            Normalization = NormalizationMode.PerImageStandardization,
         };
         contract.Validate();
         return contract;

@@ -1,5 +1,7 @@
 using System.Text;
 using FaceNet.Cli.Commands;
+using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Models;
 using FaceNet.Runtime.Training;
 
 namespace FaceNet.Tests.Cli;
@@ -63,6 +65,8 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(2, File.ReadAllLines(Path.Combine(output, Trainer.LogFileName)).Length);
         Assert.True(File.Exists(Path.Combine(output, Trainer.PlotFileName)));
         Assert.Contains("step      1", stdout.ToString());
+        using var embedder = FaceEmbedder.Load(Path.Combine(output, Trainer.CheckpointFileName));
+        Assert.Equal(TrainCommand.PreprocessingFor(Architectures.Create("nn4-small2"), 1.0), embedder.Preprocessing);
     }
 
     [Fact]
@@ -105,7 +109,7 @@ public sealed class TrainCommandTests : IDisposable
 
         int exit = TrainCommand.Run(new TrainerOptions { OutputFolder = _folder }, request, new StringWriter(), stderr);
 
-        Assert.Equal(1, exit);
+        Assert.Equal(2, exit);
         Assert.Contains("--data", stderr.ToString());
     }
 

@@ -104,6 +104,35 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Trainer_Cancelled_SavesResumableCheckpoint()
+    {
+        InMemoryImageSource images = SyntheticFaces(identities: 3, perIdentity: 4, seed: 6);
+        TrainerOptions options = TinyOptions("cancel") with { Steps = 10, CheckpointEvery = 100 };
+        using var cancel = new CancellationTokenSource();
+        TrainingResult result;
+        using (FaceNetModel model = TinyModel())
+        using (var trainer = new Trainer(options, model, images, TinyContract, Cpu))
+        {
+            var progress = new CallbackProgress(record =>
+            {
+                if (record.Step == 2)
+                {
+                    cancel.Cancel();
+                }
+            });
+            result = trainer.Run(progress, cancel.Token);
+        }
+
+        using FaceNetModel resumedModel = TinyModel();
+        using var resumed = new Trainer(options, resumedModel, images, TinyContract, Cpu);
+        resumed.Resume();
+
+        Assert.True(result.Cancelled);
+        Assert.Equal(2, result.CompletedSteps);
+        Assert.Equal(2, resumed.CompletedSteps);
+    }
+
+    [Fact]
     public void Trainer_ResumeWithOtherMargin_IsRejected()
     {
         InMemoryImageSource images = SyntheticFaces(identities: 3, perIdentity: 4, seed: 2);
@@ -357,6 +386,11 @@ public sealed class TrainerTests : IDisposable
         var values = new float[tensor.Count];
         tensor.Backend.Download(tensor, values);
         return values;
+    }
+
+    private sealed class CallbackProgress(Action<StepRecord> report) : IProgress<StepRecord>
+    {
+        public void Report(StepRecord value) => report(value);
     }
 
     private static List<StepRecord> ReadLog(string path) =>
