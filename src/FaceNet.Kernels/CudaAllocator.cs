@@ -5,7 +5,7 @@ namespace FaceNet.Kernels;
 
 /// <summary>
 /// Caching device allocator. Requests are rounded up to a size class and freed blocks wait on a free list of
-/// their class, so a training step that asks for the same sizes every time stops calling the driver after
+/// their class, so a training step that requests the same sizes every time stops calling the driver after
 /// the first step. When the driver reports the device full, the allocator frees every cached block and
 /// retries once before it gives up.
 /// </summary>
