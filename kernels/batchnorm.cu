@@ -26,7 +26,7 @@ extern "C" __global__ void batchnorm_forward_training(const float* __restrict__ 
                                                       int n, int channels, int plane, float momentum,
                                                       float epsilon)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const int c = blockIdx.x;
     const int count = n * plane;
     float sum = 0.0f;
@@ -100,7 +100,7 @@ extern "C" __global__ void batchnorm_backward(const float* __restrict__ x, // (N
                                               float* __restrict__ dbeta,  // (C)
                                               int n, int channels, int plane)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const int c = blockIdx.x;
     const int count = n * plane;
     const float mean = saved_mean[c];
@@ -131,7 +131,8 @@ extern "C" __global__ void batchnorm_backward(const float* __restrict__ x, // (N
 }
 
 // Launch shapes:
-//   batchnorm_forward_training, batchnorm_backward: one block of 256 threads per channel (grid C).
+//   batchnorm_forward_training, batchnorm_backward: one block of 256 threads per channel (grid C), 128 bytes
+//     of dynamic shared memory.
 //   batchnorm_forward_inference: 1-D grid-stride, 256 threads, total = N*C*H*W.
 // Rank-2 (N, F) inputs use plane = 1.
 FACENET_KERNELS(batchnorm_forward_training, batchnorm_forward_inference, batchnorm_backward)

@@ -14,6 +14,8 @@
 #define TILE_N 64
 #define TILE_K 16
 #define TILE_THREADS 256
+// Dynamic shared memory of the implicit-GEMM kernels: both operand tiles, 8,256 bytes.
+#define TILE_SHARED_FLOATS (TILE_K * (TILE_M + 1) + TILE_K * TILE_N)
 
 struct ConvShape
 {
@@ -128,8 +130,9 @@ extern "C" __global__ void __launch_bounds__(TILE_THREADS)
                    int y_stride, int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph,
                    int pw, int oh, int ow, int relu)
 {
-    __shared__ float a_tile[TILE_K][TILE_M + 1];
-    __shared__ float b_tile[TILE_K][TILE_N];
+    DYNAMIC_SHARED(float, shared); // TILE_SHARED_FLOATS
+    float (*a_tile)[TILE_M + 1] = reinterpret_cast<float (*)[TILE_M + 1]>(shared);
+    float (*b_tile)[TILE_N] = reinterpret_cast<float (*)[TILE_N]>(shared + TILE_K * (TILE_M + 1));
     const ConvShape s = make_shape(n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow);
     const int depth = cin * kh * kw;
     const int columns = n * oh * ow;
@@ -228,8 +231,9 @@ extern "C" __global__ void __launch_bounds__(TILE_THREADS)
                          int dx_stride, int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
                          int ph, int pw, int oh, int ow)
 {
-    __shared__ float a_tile[TILE_K][TILE_M + 1];
-    __shared__ float b_tile[TILE_K][TILE_N];
+    DYNAMIC_SHARED(float, shared); // TILE_SHARED_FLOATS
+    float (*a_tile)[TILE_M + 1] = reinterpret_cast<float (*)[TILE_M + 1]>(shared);
+    float (*b_tile)[TILE_N] = reinterpret_cast<float (*)[TILE_N]>(shared + TILE_K * (TILE_M + 1));
     const ConvShape s = make_shape(n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow);
     const int depth = cout * kh * kw;
     const int columns = n * h * w;
@@ -309,8 +313,9 @@ extern "C" __global__ void __launch_bounds__(TILE_THREADS)
                            int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw,
                            int oh, int ow, int split_depth)
 {
-    __shared__ float a_tile[TILE_K][TILE_M + 1];
-    __shared__ float b_tile[TILE_K][TILE_N];
+    DYNAMIC_SHARED(float, shared); // TILE_SHARED_FLOATS
+    float (*a_tile)[TILE_M + 1] = reinterpret_cast<float (*)[TILE_M + 1]>(shared);
+    float (*b_tile)[TILE_N] = reinterpret_cast<float (*)[TILE_N]>(shared + TILE_K * (TILE_M + 1));
     const ConvShape s = make_shape(n, cin, h, w, cout, kh, kw, sh, sw, ph, pw, oh, ow);
     const int columns = cin * kh * kw;
     const int depth = n * oh * ow;
@@ -367,7 +372,7 @@ extern "C" __global__ void conv2d_backward_bias(const float* __restrict__ dy, //
                                                 float* __restrict__ dbias, // (Cout)
                                                 int n, int plane)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const int c = blockIdx.x;
     float sum = 0.0f;
     for (int i = threadIdx.x; i < n * plane; i += blockDim.x)
@@ -453,11 +458,12 @@ extern "C" __global__ void conv2d_bias_relu(float* __restrict__ y, // (N, C, OH,
 }
 
 // Launch shapes:
+//   The implicit-GEMM kernels take TILE_SHARED_FLOATS * 4 = 8,256 bytes of dynamic shared memory.
 //   conv2d_forward:         block 256, grid (ceil(N*OH*OW / 64), ceil(Cout / 64)).
 //   conv2d_backward_data:   block 256, grid (ceil(N*H*W / 64), ceil(Cin / 64)).
 //   conv2d_backward_filter: block 256, grid (ceil(Cin*KH*KW / 64), ceil(Cout / 64), splits), with
 //                           split_depth a multiple of 16 and splits = ceil(N*OH*OW / split_depth).
 //   conv2d_backward_filter_reduce, im2col, col2im, conv2d_bias_relu: 1-D grid-stride, 256 threads.
-//   conv2d_backward_bias:   block 256, grid Cout.
+//   conv2d_backward_bias:   block 256, grid Cout, 128 bytes of dynamic shared memory.
 FACENET_KERNELS(conv2d_forward, conv2d_backward_data, conv2d_backward_filter, conv2d_backward_filter_reduce,
                 conv2d_backward_bias, im2col, col2im, conv2d_bias_relu)

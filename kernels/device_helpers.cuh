@@ -40,6 +40,11 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
     return warp_sum(v);
 }
 
+// Floats of shared scratch that block_sum needs. Kernels take all shared memory as dynamic shared memory
+// (DYNAMIC_SHARED) and the host passes its size, because the emulator keeps static __shared__ arrays in
+// thread-local storage, which is too small for tiles.
+#define SCRATCH_FLOATS WARP_SIZE
+
 // Grid-stride loop over [0, total).
 #define GRID_STRIDE_LOOP(i, total) \
     for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (total); i += blockDim.x * gridDim.x)

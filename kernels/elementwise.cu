@@ -158,7 +158,7 @@ extern "C" __global__ void l2_normalize_forward(const float* __restrict__ x, // 
                                                 float* __restrict__ norms, // (N)
                                                 int norms_stride, int features, float epsilon)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const float* xr = x + blockIdx.x * x_stride;
     float* yr = y + blockIdx.x * y_stride;
     float sum = 0.0f;
@@ -188,7 +188,7 @@ extern "C" __global__ void l2_normalize_backward(const float* __restrict__ y, //
                                                  float* __restrict__ dx, // (N, F)
                                                  int dx_stride, int features, float epsilon)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const float* yr = y + blockIdx.x * y_stride;
     const float* dyr = dy + blockIdx.x * dy_stride;
     float* dxr = dx + blockIdx.x * dx_stride;
@@ -218,6 +218,7 @@ extern "C" __global__ void l2_normalize_backward(const float* __restrict__ y, //
 // Launch shapes:
 //   fill, copy_strided, add_scaled, relu_*, maxout_*, zero_pad_*: 1-D grid-stride, 256 threads,
 //     blocks = min(ceil(total / 256), 4096); `total` counts the elements of the output (maxout: groups).
-//   l2_normalize_*: one block of 128 threads per row (grid N); any feature count.
+//   l2_normalize_*: one block of 128 threads per row (grid N), 128 bytes of dynamic shared memory; any
+//     feature count.
 FACENET_KERNELS(fill, copy_strided, add_scaled, relu_forward, relu_backward, maxout_forward, maxout_backward,
                 zero_pad_forward, zero_pad_backward, l2_normalize_forward, l2_normalize_backward)

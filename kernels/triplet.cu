@@ -1,7 +1,7 @@
 // Triplet-loss kernels on squared L2 distances d(i, j) = ||e_i - e_j||^2.
 //
 // For a triplet (a, p, n) with loss l = d(a, p) - d(a, n) + alpha > 0 the gradients are
-//   dl/de_a = 2 (e_n - e_p),  dl/de_p = 2 (e_p - e_a),  dl/de_n = 2 (e_n - e_a).
+//   dl/de_a = 2 (e_n - e_p),  dl/de_p = 2 (e_p - e_a),  dl/de_n = 2 (e_a - e_n).
 // A row can appear in many triplets, so instead of scattering with float atomics (whose order varies
 // from run to run) the gradient kernels gather: one block per row visits every triplet that involves it
 // in a fixed order. The results are bitwise repeatable.
@@ -32,8 +32,9 @@ extern "C" __global__ void pairwise_squared_distances(const float* __restrict__ 
                                                       float* __restrict__ d, // (N, N)
                                                       int d_stride, int n, int dim)
 {
-    __shared__ float rows_i[DISTANCE_TILE][DISTANCE_DEPTH + 1];
-    __shared__ float rows_j[DISTANCE_TILE][DISTANCE_DEPTH + 1];
+    DYNAMIC_SHARED(float, shared); // 2 * DISTANCE_TILE * (DISTANCE_DEPTH + 1)
+    float (*rows_i)[DISTANCE_DEPTH + 1] = reinterpret_cast<float (*)[DISTANCE_DEPTH + 1]>(shared);
+    float (*rows_j)[DISTANCE_DEPTH + 1] = rows_i + DISTANCE_TILE;
     const int ty = threadIdx.x / DISTANCE_TILE;
     const int tx = threadIdx.x % DISTANCE_TILE;
     const int i0 = blockIdx.y * DISTANCE_TILE;
@@ -111,8 +112,9 @@ extern "C" __global__ void triplet_semihard_select(const float* __restrict__ e, 
                                                    float* __restrict__ stats,        // (N, 8)
                                                    int n, int dim, float alpha, int policy)
 {
-    __shared__ float scratch[WARP_SIZE];
-    __shared__ float warp_stats[WARP_SIZE][STAT_COUNT];
+    DYNAMIC_SHARED(float, shared); // SCRATCH_FLOATS + 32 * STAT_COUNT
+    float* scratch = shared;
+    float (*warp_stats)[STAT_COUNT] = reinterpret_cast<float (*)[STAT_COUNT]>(shared + SCRATCH_FLOATS);
     const int a = blockIdx.x;
     const int lane = threadIdx.x % WARP_SIZE;
     const int warp = threadIdx.x / WARP_SIZE;
@@ -235,8 +237,8 @@ extern "C" __global__ void triplet_semihard_select(const float* __restrict__ e, 
 
 // Launch 2 of the fused semi-hard step; block i writes gradient row i:
 //   grad_i = 2 * scale * sum_j C[i, j] e_j, scale = gradient_scale / (total triplets), where
-//   C[i, j] = count[i, j] - used[i, j] - used[j, i] - count[j, i] for j != i and
-//   C[i, i] = sum_j (used[j, i] + count[j, i]), from the gradient formulas at the top of the file.
+//   C[i, j] = count[i, j] - used[i, j] - used[j, i] + count[j, i] for j != i and
+//   C[i, i] = sum_j (used[j, i] - count[j, i]), from the gradient formulas at the top of the file.
 // Threads stride over the embedding dimensions; each visits j in ascending order.
 extern "C" __global__ void triplet_semihard_gradient(const float* __restrict__ e, // (N, D)
                                                      int e_stride,
@@ -246,7 +248,7 @@ extern "C" __global__ void triplet_semihard_gradient(const float* __restrict__ e
                                                      float* __restrict__ gradient,           // (N, D)
                                                      int gradient_stride, int n, int dim, float gradient_scale)
 {
-    __shared__ float scratch[WARP_SIZE];
+    DYNAMIC_SHARED(float, scratch); // SCRATCH_FLOATS
     const int i = blockIdx.x;
     float triplets = 0.0f;
     for (int j = threadIdx.x; j < n; j += blockDim.x)
@@ -262,10 +264,13 @@ extern "C" __global__ void triplet_semihard_gradient(const float* __restrict__ e
         int diagonal = 0;
         for (int j = 0; j < n; j++)
         {
-            const int in = negative_count[(size_t)j * n + i] + positive_used[(size_t)j * n + i];
-            const int out = negative_count[(size_t)i * n + j] - positive_used[(size_t)i * n + j];
-            diagonal += in;
-            const int coefficient = out - in;
+            // As positive of anchor j, row i gets e_i - e_j; as negative of anchor j, e_j - e_i.
+            const int as_positive = positive_used[(size_t)j * n + i];
+            const int as_negative = negative_count[(size_t)j * n + i];
+            // As anchor, row i gets e_n - e_p for each of its triplets.
+            const int as_anchor = negative_count[(size_t)i * n + j] - positive_used[(size_t)i * n + j];
+            diagonal += as_positive - as_negative;
+            const int coefficient = as_anchor - as_positive + as_negative;
             if (coefficient != 0)
             {
                 acc += coefficient * e[j * e_stride + k];
@@ -310,7 +315,7 @@ extern "C" __global__ void triplet_loss_given_forward(const float* __restrict__ 
 }
 
 // Given triplets: gradient row i = scale * sum over active triplets involving i, in triplet order, of
-// (e_n - e_p) as anchor, (e_p - e_a) as positive and (e_n - e_a) as negative. The host passes
+// (e_n - e_p) as anchor, (e_p - e_a) as positive and (e_a - e_n) as negative. The host passes
 // scale = 2 * gradientScale / T. One block per row, threads over dimensions.
 extern "C" __global__ void triplet_loss_given_gradient(const float* __restrict__ e, // (N, D)
                                                        int e_stride,
@@ -342,7 +347,7 @@ extern "C" __global__ void triplet_loss_given_gradient(const float* __restrict__
             }
             if (n == i)
             {
-                acc += e[n * e_stride + k] - e[a * e_stride + k];
+                acc += e[a * e_stride + k] - e[n * e_stride + k];
             }
         }
         gradient[i * gradient_stride + k] = scale * acc;
@@ -350,9 +355,10 @@ extern "C" __global__ void triplet_loss_given_gradient(const float* __restrict__
 }
 
 // Launch shapes:
-//   pairwise_squared_distances:  block 256 (16 x 16 tile), grid (ceil(N / 16), ceil(N / 16)).
-//   triplet_semihard_select:     block 256 (8 warps), grid N; then
-//   triplet_semihard_gradient:   block 128, grid N. The two launches are the whole semi-hard step.
+//   pairwise_squared_distances:  block 256 (16 x 16 tile), grid (ceil(N / 16), ceil(N / 16)),
+//                                4,224 bytes of dynamic shared memory.
+//   triplet_semihard_select:     block 256 (8 warps), grid N, 1,152 bytes of dynamic shared memory; then
+//   triplet_semihard_gradient:   block 128, grid N, 128 bytes. The two launches are the whole semi-hard step.
 //   triplet_loss_given_forward:  block 256 (8 triplets), grid ceil(T / 8).
 //   triplet_loss_given_gradient: block 128, grid N.
 FACENET_KERNELS(pairwise_squared_distances, triplet_semihard_select, triplet_semihard_gradient,

@@ -15,6 +15,9 @@ public sealed partial class CudaBackend
     /// <summary>Threads per block of the implicit-GEMM kernels.</summary>
     private const int ConvThreads = 256;
 
+    /// <summary>Dynamic shared memory of the implicit-GEMM kernels: a 16 x 65 and a 16 x 64 float tile.</summary>
+    private const int ConvSharedBytes = (ConvTileDepth * (ConvTile + 1) + ConvTileDepth * ConvTile) * sizeof(float);
+
     /// <summary>
     /// Blocks the filter-gradient launch aims for when it splits its reduction: enough to fill an H200's
     /// 132 multiprocessors twice. Fewer blocks leave the GPU idle because weight tiles are few.
@@ -34,7 +37,7 @@ public sealed partial class CudaBackend
         }
         int columns = g.N * g.OutH * g.OutW;
         Dim3 grid = new(Tiles(columns), Tiles(g.OutChannels));
-        Launch("conv", "conv2d_forward", grid, new Dim3(ConvThreads), 0,
+        Launch("conv", "conv2d_forward", grid, new Dim3(ConvThreads), ConvSharedBytes,
             Pointer(x), x.BatchStride, Pointer(weight), PointerOrNull(bias), Pointer(y), y.BatchStride,
             g.N, g.InChannels, g.H, g.W, g.OutChannels, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW,
             g.OutH, g.OutW, relu);
@@ -50,7 +53,7 @@ public sealed partial class CudaBackend
         }
         int columns = g.N * g.H * g.W;
         Dim3 grid = new(Tiles(columns), Tiles(g.InChannels));
-        Launch("conv", "conv2d_backward_data", grid, new Dim3(ConvThreads), 0,
+        Launch("conv", "conv2d_backward_data", grid, new Dim3(ConvThreads), ConvSharedBytes,
             Pointer(dy), dy.BatchStride, Pointer(weight), Pointer(dx), dx.BatchStride,
             g.N, g.InChannels, g.H, g.W, g.OutChannels, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW,
             g.OutH, g.OutW);
@@ -69,7 +72,7 @@ public sealed partial class CudaBackend
         }
         if (dBias is not null)
         {
-            Launch("conv", "conv2d_backward_bias", new Dim3((uint)g.OutChannels), new Dim3(256), 0,
+            Launch("conv", "conv2d_backward_bias", new Dim3((uint)g.OutChannels), new Dim3(256), ScratchBytes,
                 Pointer(dy), dy.BatchStride, Pointer(dBias), g.N, g.OutH * g.OutW);
         }
     }
@@ -86,7 +89,7 @@ public sealed partial class CudaBackend
         Dim3 grid = new(Tiles(columns), Tiles(g.OutChannels), (uint)splits);
         int count = g.OutChannels * columns;
         using Workspace partials = RentWorkspace(splits > 1 ? (long)splits * count * sizeof(float) : sizeof(float));
-        Launch("conv", "conv2d_backward_filter", grid, new Dim3(ConvThreads), 0,
+        Launch("conv", "conv2d_backward_filter", grid, new Dim3(ConvThreads), ConvSharedBytes,
             Pointer(x), x.BatchStride, Pointer(dy), dy.BatchStride, Pointer(dWeight), partials.Pointer,
             g.N, g.InChannels, g.H, g.W, g.OutChannels, g.KernelH, g.KernelW, g.StrideH, g.StrideW, g.PadH, g.PadW,
             g.OutH, g.OutW, splitDepth);

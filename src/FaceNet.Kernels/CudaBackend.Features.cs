@@ -63,7 +63,7 @@ public sealed partial class CudaBackend
         {
             return;
         }
-        Launch("elementwise", "l2_normalize_forward", new Dim3((uint)x.N), new Dim3(RowThreads), 0,
+        Launch("elementwise", "l2_normalize_forward", new Dim3((uint)x.N), new Dim3(RowThreads), ScratchBytes,
             Pointer(x), x.BatchStride, Pointer(y), y.BatchStride, Pointer(norms), norms.BatchStride, x.SampleSize,
             epsilon);
     }
@@ -75,7 +75,7 @@ public sealed partial class CudaBackend
         {
             return;
         }
-        Launch("elementwise", "l2_normalize_backward", new Dim3((uint)y.N), new Dim3(RowThreads), 0,
+        Launch("elementwise", "l2_normalize_backward", new Dim3((uint)y.N), new Dim3(RowThreads), ScratchBytes,
             Pointer(y), y.BatchStride, Pointer(norms), norms.BatchStride, Pointer(dy), dy.BatchStride, Pointer(dx),
             dx.BatchStride, y.SampleSize, epsilon);
     }

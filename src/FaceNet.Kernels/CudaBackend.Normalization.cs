@@ -30,7 +30,7 @@ public sealed partial class CudaBackend
     public void BatchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor savedMean,
         Tensor savedInvStd, Tensor runningMean, Tensor runningVar, float momentum, float epsilon)
     {
-        Launch("batchnorm", "batchnorm_forward_training", new Dim3((uint)x.C), new Dim3(BatchNormThreads), 0,
+        Launch("batchnorm", "batchnorm_forward_training", new Dim3((uint)x.C), new Dim3(BatchNormThreads), ScratchBytes,
             Pointer(x), x.BatchStride, Pointer(gamma), Pointer(beta), Pointer(y), y.BatchStride, Pointer(savedMean),
             Pointer(savedInvStd), Pointer(runningMean), Pointer(runningVar), x.N, x.C, x.H * x.W, momentum, epsilon);
     }
@@ -49,7 +49,7 @@ public sealed partial class CudaBackend
     public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
         Tensor dx, Tensor dGamma, Tensor dBeta)
     {
-        Launch("batchnorm", "batchnorm_backward", new Dim3((uint)x.C), new Dim3(BatchNormThreads), 0,
+        Launch("batchnorm", "batchnorm_backward", new Dim3((uint)x.C), new Dim3(BatchNormThreads), ScratchBytes,
             Pointer(x), x.BatchStride, Pointer(dy), dy.BatchStride, Pointer(gamma), Pointer(savedMean),
             Pointer(savedInvStd), Pointer(dx), dx.BatchStride, Pointer(dGamma), Pointer(dBeta), x.N, x.C, x.H * x.W);
     }

@@ -9,11 +9,17 @@ public sealed partial class CudaBackend
     /// <summary>Per-anchor statistics slots written by <c>triplet_semihard_select</c> (see <c>triplet.cu</c>).</summary>
     private const int StatCount = 8;
 
+    /// <summary>Dynamic shared memory of <c>pairwise_squared_distances</c>: two 16 x 33 float tiles.</summary>
+    private const int DistanceSharedBytes = 2 * 16 * 33 * sizeof(float);
+
+    /// <summary>Dynamic shared memory of <c>triplet_semihard_select</c>: scratch plus 8 statistics per warp slot.</summary>
+    private const int SelectSharedBytes = ScratchBytes + 32 * StatCount * sizeof(float);
+
     private const int StatPairs = 0;
     private const int StatTriplets = 1;
     private const int StatActive = 2;
     private const int StatLoss = 3;
-    private const int StatPositivePairs = 4;
+    private const int StatPositiveTriplets = 5;
     private const int StatNegative = 6;
     private const int StatPairwise = 7;
 
@@ -26,7 +32,7 @@ public sealed partial class CudaBackend
             return;
         }
         uint tiles = (uint)((n + 15) / 16);
-        Launch("triplet", "pairwise_squared_distances", new Dim3(tiles, tiles), new Dim3(256), 0,
+        Launch("triplet", "pairwise_squared_distances", new Dim3(tiles, tiles), new Dim3(256), DistanceSharedBytes,
             Pointer(embeddings), embeddings.BatchStride, Pointer(distances), distances.BatchStride, n,
             embeddings.SampleSize);
     }
@@ -102,10 +108,10 @@ public sealed partial class CudaBackend
         using Workspace positiveUsed = RentWorkspace(square * sizeof(int));
         using Workspace stats = RentWorkspace((long)n * StatCount * sizeof(float));
 
-        Launch("triplet", "triplet_semihard_select", new Dim3((uint)n), new Dim3(256), 0,
+        Launch("triplet", "triplet_semihard_select", new Dim3((uint)n), new Dim3(256), SelectSharedBytes,
             Pointer(embeddings), embeddings.BatchStride, deviceLabels.Pointer, distances.Pointer, negativeCount.Pointer,
             positiveUsed.Pointer, stats.Pointer, n, dim, alpha, (int)policy);
-        Launch("triplet", "triplet_semihard_gradient", new Dim3((uint)n), new Dim3(128), 0,
+        Launch("triplet", "triplet_semihard_gradient", new Dim3((uint)n), new Dim3(128), ScratchBytes,
             Pointer(embeddings), embeddings.BatchStride, negativeCount.Pointer, positiveUsed.Pointer, stats.Pointer,
             Pointer(gradient), gradient.BatchStride, n, dim, gradientScale);
 
@@ -125,7 +131,7 @@ public sealed partial class CudaBackend
             triplets += perAnchor[row + StatTriplets];
             active += perAnchor[row + StatActive];
             loss += perAnchor[row + StatLoss];
-            positive += perAnchor[row + StatPositivePairs];
+            positive += perAnchor[row + StatPositiveTriplets];
             negative += perAnchor[row + StatNegative];
             pairwise += perAnchor[row + StatPairwise];
         }
@@ -135,7 +141,7 @@ public sealed partial class CudaBackend
             Pairs: (int)pairs,
             Triplets: (int)triplets,
             ActiveTriplets: (int)active,
-            MeanPositiveDistance: pairs > 0 ? (float)(positive / pairs) : 0f,
+            MeanPositiveDistance: triplets > 0 ? (float)(positive / triplets) : 0f,
             MeanNegativeDistance: triplets > 0 ? (float)(negative / triplets) : 0f,
             MeanPairwiseDistance: pairCount > 0 ? (float)(pairwise / pairCount) : 0f);
     }

@@ -29,6 +29,9 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     /// <summary>Upper bound on blocks of a grid-stride launch; each thread loops over the rest.</summary>
     private const int MaxElementwiseBlocks = 4096;
 
+    /// <summary>Dynamic shared memory of a kernel that calls <c>block_sum</c>: 32 floats of scratch.</summary>
+    private const int ScratchBytes = 32 * sizeof(float);
+
     private readonly ICudaDriver _driver;
     private readonly bool _ownsDriver;
     private readonly CudaAllocator _allocator;
