@@ -41,7 +41,10 @@ public enum PoolKind
     /// <summary>Maximum over the window; padded cells never win.</summary>
     Max,
 
-    /// <summary>Mean over the window, dividing by KernelH * KernelW including padded cells (Torch's default).</summary>
+    /// <summary>
+    /// Mean over the window, dividing by its extent inside the padded input, which is KernelH * KernelW
+    /// except for a ceil-mode window that runs past the padding (Torch's default).
+    /// </summary>
     Average,
 
     /// <summary>Square root of the sum of squares over the window; padded cells count as zero.</summary>

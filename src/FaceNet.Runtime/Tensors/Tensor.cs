@@ -37,7 +37,7 @@ public sealed class Tensor : IDisposable
             throw new ArgumentException(
                 $"Tensor of shape {Format(copy)} needs {count} elements but the buffer holds {buffer.Length}.");
         }
-        int sample = copy.Length == 0 ? 1 : (int)(count / copy[0]);
+        int sample = (int)Product(copy.AsSpan(1));
         return new Tensor(buffer, copy, 0, sample, null);
     }
 
