@@ -1,5 +1,6 @@
-// Cross-channel local response normalisation (Torch/Caffe semantics):
-//   scale[c] = k + alpha / size * sum over c' in [c - (size - 1) / 2, c + size / 2] of x[c']^2
+// Cross-channel local response normalisation with Torch's window, clipped at the channel edges (for an even
+// size, Caffe's window sits one channel further up):
+//   scale[c] = k + alpha / size * sum over c' in [c - size / 2, c + (size - 1) / 2] of x[c']^2
 //   y[c]     = x[c] * scale[c]^-beta
 // The backward pass uses the forward's y and scale:
 //   dx[c] += dy[c] * scale[c]^-beta
@@ -23,8 +24,8 @@ extern "C" __global__ void lrn_forward(const float* __restrict__ x, // (N, C, H,
         const int c = i % sample / plane;
         const int p = i % plane;
         const float* xs = x + n * x_stride;
-        const int lo = c - (size - 1) / 2 > 0 ? c - (size - 1) / 2 : 0;
-        const int hi = c + size / 2 < channels - 1 ? c + size / 2 : channels - 1;
+        const int lo = c - size / 2 > 0 ? c - size / 2 : 0;
+        const int hi = c + (size - 1) / 2 < channels - 1 ? c + (size - 1) / 2 : channels - 1;
         float sum = 0.0f;
         for (int j = lo; j <= hi; j++)
         {
@@ -39,7 +40,7 @@ extern "C" __global__ void lrn_forward(const float* __restrict__ x, // (N, C, H,
 }
 
 // One thread per element of dx. The windows containing channel c are those centred on
-// c' in [c - size / 2, c + (size - 1) / 2].
+// c' in [c - (size - 1) / 2, c + size / 2].
 extern "C" __global__ void lrn_backward(const float* __restrict__ x, // (N, C, H, W)
                                         int x_stride,
                                         const float* __restrict__ y, // (N, C, H, W)
@@ -62,8 +63,8 @@ extern "C" __global__ void lrn_backward(const float* __restrict__ x, // (N, C, H
         const float* ys = y + n * y_stride;
         const float* ss = scale + n * scale_stride;
         const float* dys = dy + n * dy_stride;
-        const int lo = c - size / 2 > 0 ? c - size / 2 : 0;
-        const int hi = c + (size - 1) / 2 < channels - 1 ? c + (size - 1) / 2 : channels - 1;
+        const int lo = c - (size - 1) / 2 > 0 ? c - (size - 1) / 2 : 0;
+        const int hi = c + size / 2 < channels - 1 ? c + size / 2 : channels - 1;
         float sum = 0.0f;
         for (int j = lo; j <= hi; j++)
         {
