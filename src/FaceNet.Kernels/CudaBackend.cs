@@ -92,6 +92,10 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     public unsafe void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         CheckLength("Upload", source.Length, destination);
+        if (source.IsEmpty)
+        {
+            return;
+        }
         int sample = destination.SampleSize;
         fixed (float* host = source)
         {
@@ -111,6 +115,10 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     public unsafe void Download(Tensor source, Span<float> destination)
     {
         CheckLength("Download", destination.Length, source);
+        if (destination.IsEmpty)
+        {
+            return;
+        }
         int sample = source.SampleSize;
         fixed (float* host = destination)
         {
@@ -222,12 +230,17 @@ public sealed partial class CudaBackend : IBackend, IDisposable
 
     /// <summary>
     /// Launches <paramref name="kernel"/> of <paramref name="module"/>, passing each argument as a pointer to
-    /// a stack copy of its value.
+    /// a stack copy of its value. A grid with no blocks (an empty batch) launches nothing, because CUDA
+    /// rejects it as an invalid configuration.
     /// </summary>
     private unsafe void Launch(string module, string kernel, Dim3 grid, Dim3 block, int sharedBytes,
         params ReadOnlySpan<KernelArgument> arguments)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (grid.X == 0 || grid.Y == 0 || grid.Z == 0)
+        {
+            return;
+        }
         CudaFunction function = Function(module, kernel);
         ulong* values = stackalloc ulong[arguments.Length];
         void** pointers = stackalloc void*[arguments.Length];

@@ -102,4 +102,38 @@ public sealed partial class ParityTests
         _cuda.Conv2dBackwardFilter(g, x.Cuda, dy.Cuda, dWeight.Cuda, null);
         AssertClose(dWeight, LongReduction, "Conv2dBackwardFilter with a split reduction of 1,024 terms");
     }
+
+    [Fact]
+    public void Conv2dBackwardFilter_RepeatedSplitCall_IsBitwiseIdentical()
+    {
+        _cuda.ConvolutionAlgorithm = ConvolutionAlgorithm.ImplicitGemm;
+        var g = new Conv2dGeometry(4, 2, 16, 16, 4, 3, 3, 1, 1, 1, 1);
+        using TensorPair x = Random(43, g.N, g.InChannels, g.H, g.W);
+        using TensorPair dy = Random(44, g.N, g.OutChannels, g.OutH, g.OutW);
+        using TensorPair first = Random(45, g.OutChannels, g.InChannels, g.KernelH, g.KernelW);
+        using TensorPair second = Random(45, g.OutChannels, g.InChannels, g.KernelH, g.KernelW);
+
+        _cuda.Conv2dBackwardFilter(g, x.Cuda, dy.Cuda, first.Cuda, null);
+        _cuda.Conv2dBackwardFilter(g, x.Cuda, dy.Cuda, second.Cuda, null);
+        float[] a = new float[first.Cuda.Count];
+        float[] b = new float[second.Cuda.Count];
+        _cuda.Download(first.Cuda, a);
+        _cuda.Download(second.Cuda, b);
+
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Conv2dForward_EmptyBatch_LaunchesNothing()
+    {
+        var g = new Conv2dGeometry(0, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1);
+        using TensorPair x = Random(46, 0, 2, 5, 5);
+        using TensorPair weight = Random(47, 3, 2, 3, 3);
+        using TensorPair y = Random(48, 0, 3, 5, 5);
+
+        _cuda.Conv2dForward(g, x.Cuda, weight.Cuda, null, y.Cuda, relu: true);
+        _cuda.Synchronize();
+
+        Assert.Equal(0, y.Cuda.Count);
+    }
 }
