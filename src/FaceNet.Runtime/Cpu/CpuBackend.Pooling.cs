@@ -7,6 +7,7 @@ namespace FaceNet.Runtime.Cpu;
 public sealed partial class CpuBackend
 {
     /// <summary>Below this many multiply-adds a kernel runs on the calling thread; above it, on the pool.</summary>
+    // NOTE: an estimate of where thread-pool dispatch stops dominating, not a measured crossover.
     private const long ParallelWorkThreshold = 1 << 15;
 
     /// <inheritdoc />

@@ -6,7 +6,9 @@ namespace FaceNet.Runtime.Operations;
 /// <summary>Maxout, zero padding, flattening and row-wise L2 normalisation.</summary>
 public static class Features
 {
-    /// <summary>Default epsilon of <see cref="L2Normalize"/>: rows with a smaller norm are divided by it instead.</summary>
+    /// <summary>
+    /// Default epsilon of <see cref="L2Normalize"/>. Rows with a smaller norm are divided by it instead.
+    /// </summary>
     public const float DefaultL2Epsilon = 1e-12f;
 
     /// <summary>
@@ -17,13 +19,16 @@ public static class Features
     /// <param name="x">Input (N, F * groupSize).</param>
     /// <param name="groupSize">Features per group, at least 1.</param>
     /// <returns>Output (N, F).</returns>
-    /// <exception cref="ArgumentException">x is not rank 2 or its width is not a multiple of the group size.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 2 or its width is not a multiple of the group size.
+    /// </exception>
     public static Tensor Maxout(Graph graph, Tensor x, int groupSize)
     {
         const string operation = "Maxout";
         if (groupSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(groupSize), groupSize, $"{operation}: group size must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(groupSize), groupSize,
+                $"{operation}: group size must be at least 1.");
         }
         if (x.Rank != 2 || x.C % groupSize != 0)
         {
@@ -45,16 +50,26 @@ public static class Features
     }
 
     /// <summary>The same zero padding of <paramref name="padding"/> on every side.</summary>
-    /// <inheritdoc cref="ZeroPad2d(Graph, Tensor, int, int, int, int)" />
-    public static Tensor ZeroPad2d(Graph graph, Tensor x, int padding) =>
-        ZeroPad2d(graph, x, padding, padding, padding, padding);
+    /// <inheritdoc cref="ZeroPad2d(Graph, Tensor, int, int, int, int, Tensor)" />
+    public static Tensor ZeroPad2d(Graph graph, Tensor x, int padding, Tensor? output = null) =>
+        ZeroPad2d(graph, x, padding, padding, padding, padding, output);
 
     /// <summary>
     /// Pads every plane of x (N, C, H, W) with zeros into (N, C, H + top + bottom, W + left + right).
     /// Gradient: the unpadded window of dy.
     /// </summary>
-    /// <exception cref="ArgumentException">x is not rank 4 or a padding is negative.</exception>
-    public static Tensor ZeroPad2d(Graph graph, Tensor x, int top, int bottom, int left, int right)
+    /// <param name="graph">The graph that records the operation.</param>
+    /// <param name="x">Input (N, C, H, W).</param>
+    /// <param name="top">Zero rows above.</param>
+    /// <param name="bottom">Zero rows below.</param>
+    /// <param name="left">Zero columns on the left.</param>
+    /// <param name="right">Zero columns on the right.</param>
+    /// <param name="output">Preallocated padded output, such as a channel slice of a concatenation.</param>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 4, a padding is negative or the output shape is wrong.
+    /// </exception>
+    public static Tensor ZeroPad2d(Graph graph, Tensor x, int top, int bottom, int left, int right,
+        Tensor? output = null)
     {
         const string operation = "ZeroPad2d";
         if (x.Rank != 4)
@@ -64,10 +79,18 @@ public static class Features
         if (top < 0 || bottom < 0 || left < 0 || right < 0)
         {
             throw new ArgumentException(
-                $"{operation}: paddings must be non-negative, got top {top}, bottom {bottom}, left {left}, right {right}.");
+                $"{operation}: paddings must be non-negative, got top {top}, bottom {bottom}, left {left}, " +
+                $"right {right}.");
         }
 
-        Tensor y = graph.NewTensor(x.N, x.C, x.H + top + bottom, x.W + left + right);
+        int[] outDims = [x.N, x.C, x.H + top + bottom, x.W + left + right];
+        Tensor y = output ?? graph.NewTensor(outDims);
+        if (!y.HasShape(outDims))
+        {
+            throw new ArgumentException(
+                $"{operation}: output {y.ShapeText} does not match {Tensor.Format(outDims)} for input {x.ShapeText}.",
+                nameof(output));
+        }
         graph.Backend.ZeroPad2dForward(x, y, top, left);
         graph.Record(operation, y, () =>
         {

@@ -18,7 +18,9 @@ public static class Pooling
     /// <param name="padding">Implicit padding on every side; less than <paramref name="kernel"/>.</param>
     /// <param name="ceilMode">Round the output size up instead of down.</param>
     /// <param name="output">Preallocated (N, C, OH, OW) output, such as a channel slice of a concatenation.</param>
-    /// <exception cref="ArgumentException">x is not rank 4, the geometry is invalid or the output shape is wrong.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 4, the geometry is invalid or the output shape is wrong.
+    /// </exception>
     public static Tensor MaxPool2d(Graph graph, Tensor x, int kernel, int stride, int padding = 0,
         bool ceilMode = false, Tensor? output = null) =>
         Pool2d(graph, PoolKind.Max, x, kernel, kernel, stride, stride, padding, padding, ceilMode, output);
@@ -42,7 +44,9 @@ public static class Pooling
         Pool2d(graph, PoolKind.L2, x, kernel, kernel, stride, stride, padding, padding, ceilMode, output);
 
     /// <summary>Pooling of any kind with separate heights and widths for the window, stride and padding.</summary>
-    /// <exception cref="ArgumentException">x is not rank 4, the geometry is invalid or the output shape is wrong.</exception>
+    /// <exception cref="ArgumentException">
+    /// x is not rank 4, the geometry is invalid or the output shape is wrong.
+    /// </exception>
     public static Tensor Pool2d(Graph graph, PoolKind kind, Tensor x, int kernelH, int kernelW, int strideH,
         int strideW, int padH, int padW, bool ceilMode = false, Tensor? output = null)
     {

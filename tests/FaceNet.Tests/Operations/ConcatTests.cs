@@ -81,7 +81,38 @@ public class ConcatTests
                 double[] average = PoolingTests.ReferencePool(PoolKind.Average, r[0], same);
                 double[] normalised = NormalizationTests.ReferenceLrn(r[1], n, 3, h * w, lrn);
                 double[] joined = ReferenceConcat([max, average, normalised], [2, 2, 3], n, h * w);
-                return PoolingTests.ReferencePool(PoolKind.L2, joined, new PoolingTests.PoolCase(n, 7, h, w, 2, 1, 0, false));
+                var l2 = new PoolingTests.PoolCase(n, 7, h, w, 2, 1, 0, false);
+                return PoolingTests.ReferencePool(PoolKind.L2, joined, l2);
+            });
+    }
+
+    [Fact]
+    public void Allocate_PaddedPoolBranch_MatchesReference()
+    {
+        // A pool branch that comes out smaller than the block is zero-padded back to the block's size straight
+        // into its slice, next to a branch that keeps the size.
+        float[] x = PoolingTests.DistinctValues(2 * 2 * 4 * 4, seed: 69);
+        GradientCheck.Run("Concat.Allocate padded pool branch", [new CheckInput([2, 2, 4, 4], x)],
+            (g, t) =>
+            {
+                ChannelConcat concat = Concat.Allocate(g, 2, [2, 2], 4, 4);
+                Pooling.MaxPool2d(g, t[0], kernel: 3, stride: 1, padding: 1, output: concat[0]);
+                Tensor pooled = Pooling.L2Pool2d(g, t[0], kernel: 3, stride: 3);
+                Features.ZeroPad2d(g, pooled, 1, 2, 1, 2, output: concat[1]);
+                return concat.Finish();
+            },
+            r =>
+            {
+                double[] max = PoolingTests.ReferencePool(PoolKind.Max, r[0],
+                    new PoolingTests.PoolCase(2, 2, 4, 4, 3, 1, 1, false));
+                double[] l2 = PoolingTests.ReferencePool(PoolKind.L2, r[0],
+                    new PoolingTests.PoolCase(2, 2, 4, 4, 3, 3, 0, false));
+                double[] padded = new double[2 * 2 * 16];
+                for (int plane = 0; plane < 4; plane++)
+                {
+                    padded[plane * 16 + 5] = l2[plane];
+                }
+                return ReferenceConcat([max, padded], [2, 2], n: 2, plane: 16);
             });
     }
 

@@ -160,6 +160,44 @@ public class FeatureTests
         Assert.Equal(0f, gradient[1]);
     }
 
+    // ---- strided views ------------------------------------------------------------------------
+
+    [Fact]
+    public void Relu_FeatureSlice_MatchesReference()
+    {
+        float[] x = GradientCheck.RandomValues(3 * 4, seed: 56).Select(v => v + MathF.CopySign(0.05f, v)).ToArray();
+        GradientCheck.Run("Relu on a feature slice", [new CheckInput([3, 4], x)],
+            (g, t) => Activations.Relu(g, StridedViews.ChannelSliceOf(g, t[0])),
+            r => r[0].Select(v => Math.Max(v, 0)).ToArray());
+    }
+
+    [Fact]
+    public void Maxout_FeatureSlice_MatchesReference()
+    {
+        float[] x = PoolingTests.DistinctValues(2 * 6, seed: 57);
+        GradientCheck.Run("Maxout on a feature slice", [new CheckInput([2, 6], x)],
+            (g, t) => Features.Maxout(g, StridedViews.ChannelSliceOf(g, t[0]), groupSize: 3),
+            r => Enumerable.Range(0, 4).Select(i => r[0].Skip(i * 3).Take(3).Max()).ToArray());
+    }
+
+    [Fact]
+    public void ZeroPad2d_ChannelSlice_MatchesReference()
+    {
+        float[] x = GradientCheck.RandomValues(2 * 3 * 2 * 2, seed: 58);
+        GradientCheck.Run("ZeroPad2d on a channel slice", [new CheckInput([2, 3, 2, 2], x)],
+            (g, t) => Features.ZeroPad2d(g, StridedViews.ChannelSliceOf(g, t[0]), 1, 0, 2, 1),
+            r => ReferencePad(r[0], 6, 2, 2, 1, 0, 2, 1));
+    }
+
+    [Fact]
+    public void L2Normalize_FeatureSlice_MatchesReference()
+    {
+        float[] x = GradientCheck.RandomValues(3 * 5, seed: 59);
+        GradientCheck.Run("L2Normalize on a feature slice", [new CheckInput([3, 5], x)],
+            (g, t) => Features.L2Normalize(g, StridedViews.ChannelSliceOf(g, t[0])),
+            r => ReferenceL2Normalize(r[0], 3, 5, Features.DefaultL2Epsilon));
+    }
+
     // ---- references ---------------------------------------------------------------------------
 
     private static double[] ReferencePad(double[] x, int planes, int h, int w, int top, int bottom, int left,
@@ -186,7 +224,8 @@ public class FeatureTests
         double[] y = new double[x.Length];
         for (int row = 0; row < n; row++)
         {
-            double norm = Math.Sqrt(Enumerable.Range(0, features).Sum(i => x[row * features + i] * x[row * features + i]));
+            double squares = Enumerable.Range(0, features).Sum(i => x[row * features + i] * x[row * features + i]);
+            double norm = Math.Sqrt(squares);
             for (int i = 0; i < features; i++)
             {
                 y[row * features + i] = x[row * features + i] / Math.Max(norm, epsilon);

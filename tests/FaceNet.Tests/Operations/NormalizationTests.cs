@@ -61,6 +61,43 @@ public class NormalizationTests
     }
 
     [Fact]
+    public void Lrn_StridedInputAndOutput_MatchesReference()
+    {
+        var p = new LrnParameters(5, Alpha: 2f, Beta: 0.75f, K: 1.5f);
+        float[] x = GradientCheck.RandomValues(2 * 6 * 2 * 3, seed: 22);
+        GradientCheck.Run("Lrn on views", [new CheckInput([2, 6, 2, 3], x)],
+            (g, t) =>
+            {
+                ChannelConcat concat = Concat.Allocate(g, 2, [1, 6], 2, 3);
+                Tensor y = Normalization.Lrn(g, StridedViews.ChannelSliceOf(g, t[0]), p, output: concat[1]);
+                concat.Finish();
+                return y;
+            },
+            r => ReferenceLrn(r[0], 2, 6, 6, p));
+    }
+
+    [Fact]
+    public void Lrn_LargeBatch_MatchesPerSampleRuns()
+    {
+        // A batch of two is large enough for the kernels to split pixel blocks over threads; one sample alone
+        // runs on the calling thread. Both must give the same numbers.
+        const int c = 16, h = 16, w = 16;
+        int sample = c * h * w;
+        float[] x = GradientCheck.RandomValues(2 * sample, seed: 23, scale: 3f);
+        float[] dy = GradientCheck.RandomValues(2 * sample, seed: 24);
+
+        (float[] y, float[] dx) = RunLrnKernels(2, c, h, w, x, dy);
+        for (int n = 0; n < 2; n++)
+        {
+            (float[] ySample, float[] dxSample) = RunLrnKernels(1, c, h, w, x.AsSpan(n * sample, sample).ToArray(),
+                dy.AsSpan(n * sample, sample).ToArray());
+
+            Assert.Equal(ySample, y.AsSpan(n * sample, sample).ToArray());
+            Assert.Equal(dxSample, dx.AsSpan(n * sample, sample).ToArray());
+        }
+    }
+
+    [Fact]
     public void Lrn_NonPositiveK_Throws()
     {
         using Graph graph = Graph.ForInference(CpuBackend.Instance);
@@ -91,6 +128,28 @@ public class NormalizationTests
                 new CheckInput([channels], ones, NeedsGradient: false),
             ],
             (g, t) => Normalization.BatchNorm(g, t[0], t[1], t[2], t[3], t[4], momentum: 0.1f, Epsilon),
+            r => ReferenceBatchNormTraining(r[0], r[1], r[2], dims));
+    }
+
+    [Fact]
+    public void BatchNorm_StridedInputAndOutput_MatchesReference()
+    {
+        int[] dims = [3, 2, 2, 2];
+        float[] x = GradientCheck.RandomValues(24, seed: 34, scale: 2f);
+        GradientCheck.Run("BatchNorm training on views",
+            [
+                new CheckInput(dims, x), new CheckInput([2], [0.5f, -1.5f]), new CheckInput([2], [0.3f, 0.1f]),
+                new CheckInput([2], [0f, 0f], NeedsGradient: false),
+                new CheckInput([2], [1f, 1f], NeedsGradient: false),
+            ],
+            (g, t) =>
+            {
+                ChannelConcat concat = Concat.Allocate(g, 3, [2, 3], 2, 2);
+                Tensor y = Normalization.BatchNorm(g, StridedViews.ChannelSliceOf(g, t[0]), t[1], t[2], t[3], t[4],
+                    momentum: 0.1f, Epsilon, output: concat[0]);
+                concat.Finish();
+                return y;
+            },
             r => ReferenceBatchNormTraining(r[0], r[1], r[2], dims));
     }
 
@@ -223,6 +282,22 @@ public class NormalizationTests
     }
 
     // ---- references ---------------------------------------------------------------------------
+
+    private static (float[] Y, float[] Dx) RunLrnKernels(int n, int c, int h, int w, float[] x, float[] dy)
+    {
+        CpuBackend backend = CpuBackend.Instance;
+        using Graph graph = Graph.ForInference(backend);
+        Tensor xt = graph.FromHost(x, n, c, h, w);
+        Tensor yt = graph.NewTensor(n, c, h, w);
+        Tensor scale = graph.NewTensor(n, c, h, w);
+        Tensor dyt = graph.FromHost(dy, n, c, h, w);
+        Tensor dxt = graph.NewZeroTensor(n, c, h, w);
+
+        backend.LrnForward(LrnParameters.Default, xt, yt, scale);
+        backend.LrnBackward(LrnParameters.Default, xt, yt, scale, dyt, dxt);
+
+        return (PoolingTests.Download(yt), PoolingTests.Download(dxt));
+    }
 
     private static float[] RunInference(float[] x, int[] dims)
     {

@@ -120,16 +120,38 @@ public class PoolingTests
         GradientCheck.Run($"Pool2d {kind} on views", [new CheckInput([p.N, p.C, p.H, p.W], x)],
             (g, t) =>
             {
-                Tensor filler = g.NewZeroTensor(p.N, 2, p.H, p.W);
-                Tensor wide = Concat.Channels(g, filler, t[0], filler);
-                Tensor slice = g.Adopt(wide.SliceChannels(2, p.C));
-                slice.RequiresGrad = wide.RequiresGrad;
+                Tensor slice = StridedViews.ChannelSliceOf(g, t[0]);
                 ChannelConcat concat = Concat.Allocate(g, p.N, [1, p.C, 2], 3, 3);
                 Tensor y = Pooling.Pool2d(g, kind, slice, 3, 3, 2, 2, 1, 1, output: concat[1]);
                 concat.Finish();
                 return y;
             },
             r => ReferencePool(kind, r[0], p));
+    }
+
+    [Theory]
+    [InlineData(PoolKind.Max)]
+    [InlineData(PoolKind.Average)]
+    [InlineData(PoolKind.L2)]
+    public void Pool2d_LargeBatch_MatchesPerSampleRuns(PoolKind kind)
+    {
+        // A batch of two is large enough for the kernels to split planes over threads; one sample alone runs
+        // on the calling thread. Both must give the same numbers.
+        var whole = new Pool2dGeometry(2, 8, 32, 32, 3, 3, 2, 2, 1, 1);
+        float[] x = DistinctValues(2 * 8 * 32 * 32, seed: 15);
+        float[] dy = GradientCheck.RandomValues(2 * 8 * 16 * 16, seed: 16);
+
+        (float[] y, float[] dx) = RunPoolKernels(kind, whole, x, dy);
+        var single = whole with { N = 1 };
+        for (int n = 0; n < 2; n++)
+        {
+            float[] xSample = x.AsSpan(n * x.Length / 2, x.Length / 2).ToArray();
+            float[] dySample = dy.AsSpan(n * dy.Length / 2, dy.Length / 2).ToArray();
+            (float[] ySample, float[] dxSample) = RunPoolKernels(kind, single, xSample, dySample);
+
+            Assert.Equal(ySample, y.AsSpan(n * y.Length / 2, y.Length / 2).ToArray());
+            Assert.Equal(dxSample, dx.AsSpan(n * dx.Length / 2, dx.Length / 2).ToArray());
+        }
     }
 
     [Fact]
@@ -149,6 +171,21 @@ public class PoolingTests
         Tensor output = graph.NewTensor(1, 2, 3, 3);
 
         Assert.Throws<ArgumentException>(() => Pooling.MaxPool2d(graph, x, kernel: 2, stride: 2, output: output));
+    }
+
+    private static (float[] Y, float[] Dx) RunPoolKernels(PoolKind kind, Pool2dGeometry g, float[] x, float[] dy)
+    {
+        CpuBackend backend = CpuBackend.Instance;
+        using Graph graph = Graph.ForInference(backend);
+        Tensor xt = graph.FromHost(x, g.N, g.Channels, g.H, g.W);
+        Tensor yt = graph.NewTensor(g.N, g.Channels, g.OutH, g.OutW);
+        Tensor dyt = graph.FromHost(dy, g.N, g.Channels, g.OutH, g.OutW);
+        Tensor dxt = graph.NewZeroTensor(g.N, g.Channels, g.H, g.W);
+
+        backend.Pool2dForward(kind, g, xt, yt);
+        backend.Pool2dBackward(kind, g, xt, yt, dyt, dxt);
+
+        return (Download(yt), Download(dxt));
     }
 
     /// <summary>Pooling in double, with Torch's ceil-mode rule and average divisor written out independently.</summary>
