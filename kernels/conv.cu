@@ -300,9 +300,9 @@ struct FilterColumns
 };
 
 // dWeight += correlation(x, dy). The reduction over N*OH*OW is split across gridDim.z slices of
-// `split_depth` positions each. With one slice the block adds into dweight; with several, slice z writes
-// its partial sums to workspace[z] and conv2d_backward_filter_reduce adds them in slice order, which
-// keeps the result deterministic.
+// `split_depth` positions each. With one slice the block adds into dweight. With several, slice z writes
+// its partial sums to workspace[z], and conv2d_backward_filter_reduce adds them in slice order so the
+// result is deterministic.
 extern "C" __global__ void __launch_bounds__(TILE_THREADS)
     conv2d_backward_filter(const float* __restrict__ x, // (N, Cin, H, W)
                            int x_stride,

@@ -84,18 +84,18 @@ public sealed partial class ParityTests : IClassFixture<EmulatedBackendFixture>
     }
 
     /// <summary>Asserts that the two tensors agree within <c>abs + rel * |cpu|</c> element by element.</summary>
-    private void AssertClose(TensorPair pair, Tolerance tolerance, string what)
+    private void AssertClose(TensorPair pair, Tolerance tolerance, string caseName)
     {
         float[] expected = new float[pair.Cpu.Count];
         float[] actual = new float[pair.Cuda.Count];
         _cpu.Download(pair.Cpu, expected);
         _cuda.Download(pair.Cuda, actual);
-        AssertClose(expected, actual, tolerance, what);
+        AssertClose(expected, actual, tolerance, caseName);
     }
 
-    private static void AssertClose(float[] expected, float[] actual, Tolerance tolerance, string what)
+    private static void AssertClose(float[] expected, float[] actual, Tolerance tolerance, string caseName)
     {
-        Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} elements, expected {expected.Length}.");
+        Assert.True(expected.Length == actual.Length, $"{caseName}: {actual.Length} elements, expected {expected.Length}.");
         int worst = -1;
         double worstExcess = 0;
         int failures = 0;
@@ -115,7 +115,7 @@ public sealed partial class ParityTests : IClassFixture<EmulatedBackendFixture>
             }
         }
         Assert.True(failures == 0,
-            $"{what}: {failures} of {expected.Length} elements differ; worst at {worst}: cuda {Value(actual, worst)}, " +
+            $"{caseName}: {failures} of {expected.Length} elements differ; worst at {worst}: cuda {Value(actual, worst)}, " +
             $"cpu {Value(expected, worst)} (tolerance {tolerance.Absolute:G3} + {tolerance.Relative:G3} * |cpu|).");
     }
 
