@@ -279,20 +279,17 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     {
         Assembly assembly = typeof(CudaBackend).Assembly;
         string logical = $"ptx/sm_90/{module}.ptx";
-        string? name = assembly.GetManifestResourceNames().FirstOrDefault(n =>
-            n == logical || n.Replace('\\', '/').EndsWith(logical, StringComparison.Ordinal) ||
-            n.EndsWith($".ptx.sm_90.{module}.ptx", StringComparison.Ordinal));
-        if (name is null)
+        using Stream? stream = assembly.GetManifestResourceStream(logical);
+        if (stream is null)
         {
             if (_driver.Name == "emulated")
             {
                 return [];
             }
             throw new CudaException(
-                $"Embedded PTX '{logical}' is missing from {assembly.GetName().Name}; build the solution on a " +
-                "machine with nvcc so kernels/{module}.cu is compiled for sm_90.");
+                $"Embedded PTX '{logical}' is missing from {assembly.GetName().Name}: build the solution on a " +
+                $"machine with nvcc so kernels/{module}.cu is compiled for sm_90.");
         }
-        using Stream stream = assembly.GetManifestResourceStream(name)!;
         using MemoryStream memory = new();
         stream.CopyTo(memory);
         return memory.ToArray();
