@@ -73,4 +73,17 @@ public sealed partial class ParityTests
         _cuda.Gemm(transposeA, transposeB, m, n, k, 0.5f, a.Cuda, 5, lda, b.Cuda, 7, ldb, 0.25f, c.Cuda, 11, ldc);
         AssertClose(c, Reduction, $"Gemm {(transposeA ? "T" : "N")}{(transposeB ? "T" : "N")} {m}x{n}x{k}");
     }
+
+    [Fact]
+    public void AddScaled_MoreThanOneGridPass_MatchesCpu()
+    {
+        // The grid-stride launch caps the grid at 4,096 blocks of 256 threads; 777 elements more make some
+        // threads take a second pass.
+        const int count = 4096 * 256 + 777;
+        using TensorPair source = Random(8, 1, count);
+        using TensorPair destination = Random(9, 1, count);
+        _cpu.AddScaled(source.Cpu, 1.5f, destination.Cpu);
+        _cuda.AddScaled(source.Cuda, 1.5f, destination.Cuda);
+        AssertClose(destination, Elementwise, "AddScaled over two grid passes");
+    }
 }
