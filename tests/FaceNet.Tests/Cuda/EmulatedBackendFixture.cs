@@ -1,4 +1,5 @@
 using FaceNet.Kernels;
+using FaceNet.Kernels.Driver;
 
 namespace FaceNet.Tests.Cuda;
 
@@ -11,6 +12,5 @@ public sealed class EmulatedBackendFixture : IDisposable
 
     public void Dispose() => Backend.Dispose();
 
-    private static FaceNet.Kernels.Driver.ICudaDriver CreateDriver() =>
-        throw new NotImplementedException("TODO: create the emulated driver once it is on main.");
+    private static ICudaDriver CreateDriver() => CudaDriverFactory.Open("emulated");
 }
