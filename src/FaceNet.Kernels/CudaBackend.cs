@@ -1,4 +1,3 @@
-using System.Reflection;
 using FaceNet.Kernels.Driver;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Tensors;
@@ -48,6 +47,14 @@ public sealed partial class CudaBackend : IBackend, IDisposable
         _ownsDriver = ownsDriver;
         _allocator = new CudaAllocator(driver);
     }
+
+    /// <summary>
+    /// Opens the named driver (<c>cuda</c> for the GPU, <c>emulated</c> for the CPU emulator) and creates a
+    /// backend that owns it.
+    /// </summary>
+    /// <exception cref="CudaException">The driver cannot be opened; the message says why.</exception>
+    /// <exception cref="ArgumentException">The name is neither <c>cuda</c> nor <c>emulated</c>.</exception>
+    public static CudaBackend Open(string driverName = "cuda") => new(CudaDriverFactory.Open(driverName));
 
     /// <summary>The driver's name: <c>cuda</c> or <c>emulated</c>.</summary>
     public string Name => _driver.Name;
@@ -272,28 +279,11 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     }
 
     /// <summary>
-    /// PTX of <c>kernels/{module}.cu</c>, embedded in this assembly as <c>ptx/sm_90/{module}.ptx</c>. The
-    /// emulated driver ignores the bytes, so under emulation a missing resource loads as empty.
+    /// PTX of <c>kernels/{module}.cu</c> for sm_90, embedded by the build. The emulated driver ignores the
+    /// bytes, so under emulation a build without nvcc loads the module from an empty array.
     /// </summary>
-    private byte[] ReadPtx(string module)
-    {
-        Assembly assembly = typeof(CudaBackend).Assembly;
-        string logical = $"ptx/sm_90/{module}.ptx";
-        using Stream? stream = assembly.GetManifestResourceStream(logical);
-        if (stream is null)
-        {
-            if (_driver.Name == "emulated")
-            {
-                return [];
-            }
-            throw new CudaException(
-                $"Embedded PTX '{logical}' is missing from {assembly.GetName().Name}: build the solution on a " +
-                $"machine with nvcc so kernels/{module}.cu is compiled for sm_90.");
-        }
-        using MemoryStream memory = new();
-        stream.CopyTo(memory);
-        return memory.ToArray();
-    }
+    private byte[] ReadPtx(string module) =>
+        _driver.Name == "emulated" && !PtxResources.HasPtx() ? [] : PtxResources.ReadPtx(module);
 
     /// <summary>
     /// Device scratch memory for one call, returned to the pool on dispose. Kernels queued on the single
