@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("FaceNet.NET: face embeddings, verification, identification, clustering, training.");
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(LfwCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
