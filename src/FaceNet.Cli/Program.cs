@@ -11,6 +11,7 @@ internal static class Program
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(LfwCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SelftestCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
