@@ -2,8 +2,9 @@
 # Checks the CUDA engine on a GPU machine in two stages, because the GPU machine has no .NET SDK.
 #
 #   scripts/gpu-check.sh build OUTDIR   (here, with the .NET SDK and nvcc)
-#       Publishes a self-contained single-file `facenet` for linux-x64 into OUTDIR. The PTX for sm_80 and
-#       sm_90 is embedded in the binary; nvcc must be on PATH, or the build embeds no PTX and this stage fails.
+#       Publishes a self-contained single-file `facenet` for linux-x64 into OUTDIR, with the PTX for sm_80
+#       and sm_90 embedded in the binary. The stage fails when nvcc is not on PATH, because the build would
+#       then embed no PTX.
 #   scripts/gpu-check.sh run OUTDIR [--device cuda|emulated] [--bench-batch N] [--bench-runs N]
 #       On the GPU machine: runs `facenet selftest` with the benchmark and writes OUTDIR/gpu-check-report.txt
 #       and OUTDIR/gpu-check-report.json. Exit code 1 when a parity row fails or the device cannot be opened.
@@ -27,8 +28,8 @@ build() {
     exit 1
   fi
   mkdir -p "$out"
-  # Single-file with compression instead of trimming: System.CommandLine and System.Text.Json use
-  # reflection that trimming would have to be told about.
+  # Single-file with compression instead of trimming, because System.CommandLine and System.Text.Json
+  # use reflection that trimming would need annotations for.
   dotnet publish "$repo/src/FaceNet.Cli" -c Release -r linux-x64 --self-contained \
     -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:PublishTrimmed=false \
     -p:IncludeNativeLibrariesForSelfExtract=false -o "$out" -nologo -v q

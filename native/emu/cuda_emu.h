@@ -46,9 +46,9 @@ struct dim3
 };
 
 // These use the default TLS model of -fPIC code (global-dynamic), never initial-exec. A single
-// initial-exec variable marks the whole library DF_STATIC_TLS, and glibc then has to place the entire
-// TLS segment, every static __shared__ array included, in the few KiB of static TLS surplus it keeps
-// for libraries loaded with dlopen; with 16 KiB of shared arrays dlopen fails with "cannot allocate
+// initial-exec variable marks the whole library DF_STATIC_TLS. glibc then has to place the entire TLS
+// segment, every static __shared__ array included, in the few KiB of static TLS surplus it keeps for
+// libraries loaded with dlopen, and with 16 KiB of shared arrays dlopen fails with "cannot allocate
 // memory in static TLS block". Under global-dynamic the segment is allocated per thread on first use.
 // The compiler may compute a variable's address once per function and reuse it after a fiber switch,
 // which is safe because a fiber always resumes on the OS thread that started it.

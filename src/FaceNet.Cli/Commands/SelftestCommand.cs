@@ -78,8 +78,10 @@ internal static class SelftestCommand
 
     /// <summary>
     /// Runs the table (and the benchmark when <paramref name="bench"/> is set) and returns the exit code: 0 when
-    /// every row passes, 1 when one fails or the device cannot be opened, 2 for invalid benchmark settings.
+    /// every row passes, 1 when one fails or the device cannot be opened.
     /// </summary>
+    /// <exception cref="UsageException">The benchmark batch is below 4 or the run count below 1; the command
+    /// runner turns it into exit code 2.</exception>
     internal static int Run(string device, string format, BenchSettings? bench, TextWriter output, TextWriter error)
     {
         if (bench is { Batch: < 4 } or { Runs: < 1 })

@@ -20,7 +20,7 @@ public readonly record struct ParityTolerance(string Name, float Absolute, float
 
     /// <summary>
     /// Sums of up to a few hundred products of values in [-1, 1], added in tile order on one side and in
-    /// another order on the other; each order's rounding error grows with sqrt(terms).
+    /// another order on the other. Each order's rounding error grows with sqrt(terms).
     /// </summary>
     public static ParityTolerance Reduction { get; } = new("reduction", 1e-4f, 1e-4f);
 
