@@ -10,6 +10,10 @@ internal static class Program
         var root = new RootCommand("FaceNet.NET: face embeddings, verification, identification, clustering, training.");
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(LfwCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(IdentifyCommand.Create());
+        root.Subcommands.Add(ClusterCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
