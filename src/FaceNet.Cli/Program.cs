@@ -22,8 +22,8 @@ internal static class Program
 
     /// <summary>
     /// Parses and runs <paramref name="args"/>. A command line that does not parse (unknown option, missing
-    /// argument, value outside the accepted list) is a usage error: its messages go to standard error and
-    /// the exit code is 2, the same as for the usage errors the commands detect themselves.
+    /// argument, value outside the accepted list) is a usage error. Its messages go to standard error and
+    /// the exit code is 2, as for the usage errors that the commands detect themselves.
     /// </summary>
     internal static int Invoke(string[] args, InvocationConfiguration configuration)
     {

@@ -14,7 +14,7 @@ namespace FaceNet.Cli.Commands;
 /// </summary>
 internal static class ClusterCommand
 {
-    // Files listed per cluster in the table output; the --out file lists every file.
+    // Files listed per cluster in the table output. The --out file lists every file.
     private const int FilesShownPerCluster = 3;
 
     /// <summary>Builds the command.</summary>
@@ -179,8 +179,8 @@ internal static class ClusterCommand
                 .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
                 .Select(c => $"{c.Key} ({c.Value})"));
         }
-        string shown = string.Join(", ", cluster.Take(FilesShownPerCluster).Select(a => a.File));
-        return cluster.Count() > FilesShownPerCluster ? shown + ", ..." : shown;
+        string listed = string.Join(", ", cluster.Take(FilesShownPerCluster).Select(a => a.File));
+        return cluster.Count() > FilesShownPerCluster ? listed + ", ..." : listed;
     }
 
     /// <summary>One file's cluster.</summary>

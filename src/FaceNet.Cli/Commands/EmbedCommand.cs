@@ -45,7 +45,7 @@ internal static class EmbedCommand
     /// Embeds the images under <paramref name="folder"/> and writes them to <paramref name="outPath"/>.
     /// Returns 0 when at least one image was written.
     /// </summary>
-    /// <exception cref="InvalidDataException">The folder holds no images, or none could be embedded.</exception>
+    /// <exception cref="InvalidDataException">The folder contains no images, or none could be embedded.</exception>
     internal static int Run(FaceEmbedder embedder, string folder, string outPath, string? format,
         TextWriter output, TextWriter error)
     {
@@ -86,7 +86,7 @@ internal static class EmbedCommand
         }
     }
 
-    /// <summary>Fails before the embedding run, not after it, when the output file cannot be created.</summary>
+    /// <summary>Throws before the embedding run, not after it, when the output file's folder is missing.</summary>
     internal static void RequireOutputFolder(string outPath)
     {
         string? parent = Path.GetDirectoryName(Path.GetFullPath(outPath));

@@ -9,8 +9,8 @@ namespace FaceNet.Cli.Commands;
 /// <summary>
 /// <c>facenet identify --gallery DIR --probe DIR</c>: open-set identification against a gallery of identity
 /// folders. A probe farther than the threshold from every gallery identity is "unknown". Labelled probes
-/// (identity folders) give top-1 accuracy, the detection-and-identification rate and the false accept rate;
-/// loose probe images give one answer per image.
+/// (identity folders) give top-1 accuracy, the detection-and-identification rate and the false accept rate.
+/// Loose probe images get one result each.
 /// </summary>
 internal static class IdentifyCommand
 {
@@ -170,7 +170,7 @@ internal static class IdentifyCommand
     private sealed record Rates(int KnownProbes, int UnknownProbes, double? Top1Accuracy,
         double? DetectionAndIdentificationRate, double? FalseAcceptRate);
 
-    /// <summary>The answer for one probe.</summary>
+    /// <summary>The identification result for one probe.</summary>
     /// <param name="File">Probe path relative to the probe folder.</param>
     /// <param name="TrueIdentity">The probe's identity folder, or null for loose images.</param>
     /// <param name="InGallery">Whether the true identity is in the gallery; null for loose images.</param>

@@ -13,9 +13,9 @@ internal static class TextOutput
     private const int RedirectedWidth = 160;
 
     /// <summary>
-    /// JSON settings of command output: indented, camelCase names, enums as camelCase strings (metrics read
-    /// "squaredL2", "cosineSimilarity", also as dictionary keys), null members kept so every documented
-    /// key is present.
+    /// JSON settings of command output: indented, with camelCase names and enums as camelCase strings, so
+    /// metrics read "squaredL2" and "cosineSimilarity", also as dictionary keys. Null members are written,
+    /// so every documented key is present.
     /// </summary>
     public static JsonSerializerOptions Json { get; } = new(EvaluationJson.Options)
     {
@@ -45,7 +45,7 @@ internal static class TextOutput
     /// <summary>Maps NaN (a rate over zero samples) to null, because JSON has no NaN.</summary>
     public static double? OrNull(double value) => double.IsNaN(value) ? null : value;
 
-    /// <summary>Says which side of the threshold accepts: "at or below" for distances, "at or above" for similarity.</summary>
+    /// <summary>Returns the accepting side of a threshold: "at or below" for distances, "at or above" for similarity.</summary>
     public static string AcceptingSide(DistanceMetric metric) =>
         Distances.IsSimilarity(metric) ? "at or above" : "at or below";
 }

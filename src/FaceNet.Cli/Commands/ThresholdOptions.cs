@@ -67,7 +67,7 @@ internal sealed class ThresholdOptions
 
     /// <summary>
     /// Rejects a threshold outside the values its metric takes between unit vectors, because such a value
-    /// accepts every pair or none and cannot be converted exactly to the other metrics.
+    /// accepts every pair or none, and some metrics have no value equivalent to it.
     /// </summary>
     /// <exception cref="UsageException">The value is NaN, infinite or out of range.</exception>
     public static Threshold Validate(Threshold threshold)

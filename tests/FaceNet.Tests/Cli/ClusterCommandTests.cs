@@ -62,7 +62,7 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
-    public void Cluster_ThresholdAboveEveryDistance_MergesAllWithLowPrecision()
+    public void Cluster_MaximumThreshold_MergesEverything()
     {
         JsonElement json = ClusterJson(_identities, "--threshold", "4");
 

@@ -43,6 +43,7 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Equal(["squaredL2", "l2", "cosineDistance", "cosineSimilarity"],
             distances.EnumerateObject().Select(p => p.Name));
         double squared = distances.GetProperty("squaredL2").GetDouble();
+        Assert.True(squared < 0.1, $"Two images of one identity are at squared L2 {squared}.");
         Assert.Equal(Math.Sqrt(squared), distances.GetProperty("l2").GetDouble(), ConversionTolerance);
         Assert.Equal(squared / 2, distances.GetProperty("cosineDistance").GetDouble(), UnitVectorTolerance);
         Assert.Equal(1 - squared / 2, distances.GetProperty("cosineSimilarity").GetDouble(), UnitVectorTolerance);
@@ -51,7 +52,7 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
-    public void Compare_DefaultThreshold_IsModelThresholdInEveryMetric()
+    public void Compare_DefaultThreshold_ConvertedToEveryMetric()
     {
         JsonElement json = CompareJson(_sameA, _sameB);
 

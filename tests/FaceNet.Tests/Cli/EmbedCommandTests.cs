@@ -57,7 +57,7 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_DefaultFormatForNonCsvName_IsBinary()
+    public void Embed_NonCsvName_WritesBinary()
     {
         string images = ImagesWithCorruptFile();
         string outPath = Path.Combine(_data.Root, "embeddings.fneb");
@@ -83,7 +83,7 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_OnlyCorruptFiles_ExitsOneAndWritesNothing()
+    public void Embed_AllFilesCorrupt_ExitsOne()
     {
         string images = _data.Folder("corrupt");
         File.WriteAllText(Path.Combine(images, "a.jpg"), "not a jpeg");
