@@ -17,6 +17,7 @@ internal static class Program
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(IdentifyCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 
