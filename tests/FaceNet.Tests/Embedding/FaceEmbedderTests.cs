@@ -214,6 +214,35 @@ public sealed class FaceEmbedderTests : IClassFixture<UntrainedNn4Small2>, IDisp
     }
 
     [Fact]
+    public void EmbedImages_Nn4Small2Loop_ReleasesEveryBuffer()
+    {
+        var backend = new CpuBackend();
+        using FaceEmbedder embedder = FaceEmbedder.Untrained("nn4-small2", seed: 3, backend: backend);
+        embedder.BatchSize = 2;
+        long liveAtStart = backend.PoolStatistics.LiveBuffers;
+        var random = new Random(22);
+        const int WarmUpCalls = 3;
+        const int Calls = 6;
+        long freshAfterWarmUp = 0;
+
+        for (int call = 0; call < Calls; call++)
+        {
+            // Lists of 1 to 3 images run as forward passes of 1 and 2 images.
+            var list = Enumerable.Range(0, 1 + call % 3)
+                .Select(_ => PatternImage(random.Next(), random.Next(40, 160), random.Next(40, 160)))
+                .ToArray();
+            embedder.EmbedImages(list);
+            Assert.Equal(liveAtStart, backend.PoolStatistics.LiveBuffers);
+            if (call == WarmUpCalls - 1)
+            {
+                freshAfterWarmUp = backend.PoolStatistics.FreshAllocations;
+            }
+        }
+
+        Assert.Equal(freshAfterWarmUp, backend.PoolStatistics.FreshAllocations);
+    }
+
+    [Fact]
     public void Load_TruncatedCheckpoint_FailsNamingFile()
     {
         string complete = Path.Combine(_folder, "complete.fnet");
