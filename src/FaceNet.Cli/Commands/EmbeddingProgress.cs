@@ -6,7 +6,7 @@ namespace FaceNet.Cli.Commands;
 /// Progress of a long embedding run, written to standard error so that standard output stays parseable:
 /// a line every few seconds with the count, the rate and the time left.
 /// </summary>
-internal sealed class EmbeddingProgress(string what, int total, TextWriter error) : IProgress<int>
+internal sealed class EmbeddingProgress(string label, int total, TextWriter error) : IProgress<int>
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan _interval = TimeSpan.FromSeconds(3);
@@ -22,6 +22,6 @@ internal sealed class EmbeddingProgress(string what, int total, TextWriter error
         _lastReport = now;
         double rate = done / Math.Max(now.TotalSeconds, 1e-9);
         string left = rate > 0 && done < total ? $", about {TimeSpan.FromSeconds((total - done) / rate):hh\\:mm\\:ss} left" : "";
-        error.WriteLine($"{what}: {done}/{total} images ({rate:F1} images/s{left})");
+        error.WriteLine($"{label}: {done}/{total} images ({rate:F1} images/s{left})");
     }
 }

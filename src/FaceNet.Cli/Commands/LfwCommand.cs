@@ -8,9 +8,9 @@ using Spectre.Console;
 namespace FaceNet.Cli.Commands;
 
 /// <summary>
-/// <c>facenet lfw</c>: the standard LFW verification protocol. Each distinct image is embedded once
-/// (cached by model checksum), each test fold is classified at the squared-L2 threshold chosen on the
-/// other selected folds, and accuracy, VAL at FAR 1e-3, AUC and EER are reported with a ROC curve PNG.
+/// <c>facenet lfw</c>: the standard LFW verification protocol. Each distinct image is embedded once and
+/// cached by model checksum. Each test fold is classified at the squared-L2 threshold chosen on the other
+/// selected folds. The command reports accuracy, VAL at FAR 1e-3, AUC and EER, and draws the ROC curve.
 /// </summary>
 internal static class LfwCommand
 {

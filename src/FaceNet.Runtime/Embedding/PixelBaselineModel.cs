@@ -51,8 +51,8 @@ public sealed class PixelBaselineModel : IEmbeddingModel
                 sum += (double)v * v;
             }
 
-            // A constant crop standardises to all zeros; it maps to the zero vector's nearest unit
-            // vector choice, the first axis, so the result is finite and still unit length.
+            // A constant crop standardises to all zeros, which has no direction. It maps to the first axis
+            // so that the result stays finite and unit length.
             if (sum == 0)
             {
                 y.Clear();
