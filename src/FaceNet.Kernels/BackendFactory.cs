@@ -13,9 +13,8 @@ public static class BackendFactory
     /// <summary>
     /// Returns the backend for <paramref name="device"/> (case-insensitive): <see cref="CpuBackend.Instance"/> for
     /// <c>cpu</c>, a new <see cref="CudaBackend"/> on the GPU driver for <c>cuda</c>, or on the CPU emulator for
-    /// <c>emulated</c>. A CUDA backend owns its driver and must be disposed; disposing the shared CPU backend
-    /// is not possible because it is not <see cref="IDisposable"/>, so callers dispose the result with
-    /// <c>(backend as IDisposable)?.Dispose()</c>.
+    /// <c>emulated</c>. A CUDA backend owns its driver and must be disposed. The CPU backend is shared and not
+    /// <see cref="IDisposable"/>, so callers dispose the result with <c>(backend as IDisposable)?.Dispose()</c>.
     /// </summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Devices"/>.</exception>
     /// <exception cref="CudaException"><c>cuda</c>: no NVIDIA driver, no PTX in the build, or the GPU is older than
