@@ -118,4 +118,41 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("exactly one model", error);
     }
+
+    [Fact]
+    public void Embed_OutIsFolder_IsUsageError()
+    {
+        string images = ImagesWithCorruptFile();
+        string outFolder = _data.Folder("out");
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", outFolder, "--baseline", "pixels");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a folder", error);
+    }
+
+    [Fact]
+    public void Embed_EmptyOut_IsUsageError()
+    {
+        string images = ImagesWithCorruptFile();
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", "", "--baseline", "pixels");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--out", error);
+    }
+
+    [Fact]
+    public void Embed_UnwritableOut_ExitsOneWithoutStackTrace()
+    {
+        string images = ImagesWithCorruptFile();
+        // A file name longer than the 255 bytes Linux file systems allow: the folder exists, the write fails.
+        string outPath = Path.Combine(_data.Root, new string('a', 300) + ".csv");
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", outPath, "--baseline", "pixels");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: ", error.Split('\n').Single(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)));
+        Assert.DoesNotContain("   at ", error);
+    }
 }
