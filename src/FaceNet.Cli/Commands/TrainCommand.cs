@@ -243,7 +243,7 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                error.WriteLine($"error: {e.Message}");
+                error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
                 return 2;
             }
             return Run(options, request, result.InvocationConfiguration.Output, error);
@@ -277,12 +277,12 @@ internal static class TrainCommand
         }
         catch (ArgumentException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 2;
         }
         catch (Exception e) when (e is IOException or FormatException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         try
@@ -293,7 +293,7 @@ internal static class TrainCommand
         catch (Exception e) when (e is ArgumentException or IOException)
         {
             model.Dispose();
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
 
@@ -347,12 +347,12 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 3;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         finally
