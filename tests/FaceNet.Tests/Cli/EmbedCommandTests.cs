@@ -155,4 +155,19 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.StartsWith("error: ", error.Split('\n').Single(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)));
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public void Embed_LinkToParentFolder_EmbedsEachImageOnce()
+    {
+        string images = _data.Folder("linked");
+        CliTestData.WriteIdentities(images, firstIdentity: 0, counts: [2]);
+        Directory.CreateSymbolicLink(Path.Combine(images, CliTestData.IdentityName(0), "loop"), images);
+        string outPath = Path.Combine(_data.Root, "linked.csv");
+
+        var (exitCode, output, error) = CliTestData.Invoke("embed", images, "--out", outPath, "--baseline", "pixels");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("embedded 2 of 2 images", output);
+        Assert.Contains("symbolic link", error);
+    }
 }
