@@ -80,6 +80,11 @@ internal static class LfwCommand
                 throw new UsageException(
                     $"Invalid --roc '{rocPath}': it is a folder; pass a PNG file path, such as '{Path.Combine(rocPath, "lfw-roc.png")}'.");
             }
+            if (cacheFolder is not null && File.Exists(cacheFolder))
+            {
+                throw new UsageException(
+                    $"Invalid --cache '{cacheFolder}': it is a file; pass a folder for the embedding cache or use --no-cache.");
+            }
             LfwPairs pairs = LfwPairs.Load(pairsPath);
             FoldSelection folds = ParseFolds(foldText, pairs.FoldCount);
             LfwResolution resolution = pairs.Resolve(LfwPairs.FindImageRoot(lfw), folds);

@@ -205,4 +205,21 @@ public sealed class LfwCommandTests : IDisposable
 
         Assert.DoesNotContain("(Parameter", error);
     }
+
+    [Fact]
+    public void Lfw_CacheIsFile_IsUsageError()
+    {
+        WritePairs("\n", withMissingImage: false);
+        var root = new RootCommand { LfwCommand.Create() };
+        var error = new StringWriter();
+        string pairs = Path.Combine(_root, "lfw", "pairs.txt");
+        string[] args = ["lfw", "--baseline", "pixels", "--data-root", _root, "--roc", Path.Combine(_root, "roc.png"),
+            "--cache", pairs];
+
+        int exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--cache", error.ToString());
+        Assert.DoesNotContain("embedding:", error.ToString());
+    }
 }
