@@ -266,6 +266,14 @@ internal static class TrainCommand
         {
             options = ResolveData(baseOptions, request);
             options.Validate();
+            string existing = Path.Combine(options.OutputFolder, Trainer.CheckpointFileName);
+            if (!request.Resume && File.Exists(existing))
+            {
+                // A new run would overwrite the earlier run's checkpoint and log at its first save.
+                error.WriteLine($"error: Output folder '{options.OutputFolder}' already contains '{existing}' from " +
+                    "an earlier run. Pass --resume to continue it, or choose another --out for a new run.");
+                return 2;
+            }
             if (!Architectures.IsKnown(options.Architecture))
             {
                 error.WriteLine($"error: Unknown architecture '{options.Architecture}'. Valid names: " +

@@ -134,6 +134,23 @@ public sealed class TrainCommandTests : IDisposable
         Assert.DoesNotContain("(Parameter", stderr.ToString());
     }
 
+    [Fact]
+    public void Run_ExistingCheckpointWithoutResume_IsUsageError()
+    {
+        string output = Directory.CreateDirectory(Path.Combine(_folder, "earlier")).FullName;
+        string checkpoint = Path.Combine(output, Trainer.CheckpointFileName);
+        File.WriteAllText(checkpoint, "earlier run");
+        string data = Directory.CreateDirectory(Path.Combine(_folder, "data")).FullName;
+        var request = new TrainRequest([data], false, false, null, null, null, [], 1.0, false);
+        var stderr = new StringWriter();
+
+        int exit = TrainCommand.Run(new TrainerOptions { OutputFolder = output }, request, new StringWriter(), stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--resume", stderr.ToString());
+        Assert.Equal("earlier run", File.ReadAllText(checkpoint));
+    }
+
     private static void WritePgm(string path, int width, int height, Random random)
     {
         var pixels = new byte[width * height];
