@@ -3,9 +3,9 @@ using System.CommandLine;
 namespace FaceNet.Cli.Commands;
 
 /// <summary>
-/// Runs a command body and turns the failures a user can fix into a one-line message and an exit code:
-/// 2 for a usage mistake, 1 for bad input files or data, or a file that cannot be read or written. Anything
-/// else is a bug and keeps its stack trace.
+/// Runs a command body and turns the failures a user can fix into a one-line message and an exit code.
+/// A usage mistake exits 2. Bad input files or data, and files that cannot be read or written, exit 1.
+/// Anything else is a bug and keeps its stack trace.
 /// </summary>
 internal static class CommandRunner
 {

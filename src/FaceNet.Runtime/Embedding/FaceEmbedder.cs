@@ -75,7 +75,7 @@ public sealed class FaceEmbedder : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="checkpointPath"/> is null or empty.</exception>
     /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture,
-    /// or its header holds an invalid preprocessing contract or threshold.</exception>
+    /// or its header contains an invalid preprocessing contract or threshold.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist, or the path is a folder.</exception>
     public static FaceEmbedder Load(string checkpointPath, IBackend? backend = null)
     {

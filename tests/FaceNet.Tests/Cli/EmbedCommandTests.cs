@@ -157,7 +157,7 @@ public sealed class EmbedCommandTests : IDisposable
     }
 
     [Fact]
-    public void Embed_LinkToParentFolder_EmbedsEachImageOnce()
+    public void Embed_ParentFolderLink_EmbedsOnce()
     {
         string images = _data.Folder("linked");
         CliTestData.WriteIdentities(images, firstIdentity: 0, counts: [2]);

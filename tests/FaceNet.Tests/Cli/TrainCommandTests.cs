@@ -114,7 +114,7 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Run_SingleImageIdentities_MessageHasNoParameterName()
+    public void Run_SingleImageIdentities_OmitsParameterName()
     {
         string data = Directory.CreateDirectory(Path.Combine(_folder, "single")).FullName;
         var random = new Random(5);
