@@ -253,7 +253,7 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                error.WriteLine($"error: {e.Message}");
+                error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
                 return 2;
             }
             return Run(options, request, result.InvocationConfiguration.Output, error);
@@ -276,6 +276,14 @@ internal static class TrainCommand
         {
             options = ResolveData(baseOptions, request);
             options.Validate();
+            string existing = Path.Combine(options.OutputFolder, Trainer.CheckpointFileName);
+            if (!request.Resume && File.Exists(existing))
+            {
+                // A new run would overwrite the earlier run's checkpoint and log at its first save.
+                error.WriteLine($"error: Output folder '{options.OutputFolder}' already contains '{existing}' from " +
+                    "an earlier run. Pass --resume to continue it, or choose another --out for a new run.");
+                return 2;
+            }
             if (!Architectures.IsKnown(options.Architecture))
             {
                 error.WriteLine($"error: Unknown architecture '{options.Architecture}'. Valid names: " +
@@ -287,12 +295,12 @@ internal static class TrainCommand
         }
         catch (ArgumentException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 2;
         }
         catch (Exception e) when (e is IOException or FormatException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         try
@@ -303,7 +311,7 @@ internal static class TrainCommand
         catch (Exception e) when (e is ArgumentException or IOException)
         {
             model.Dispose();
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
 
@@ -367,12 +375,12 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 3;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         finally
