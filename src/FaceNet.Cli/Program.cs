@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FaceNet.Cli.Commands;
 
 namespace FaceNet.Cli;
 
@@ -7,6 +8,7 @@ internal static class Program
     private static int Main(string[] args)
     {
         var root = new RootCommand("FaceNet.NET: face embeddings, verification, identification, clustering, training.");
+        root.Subcommands.Add(ModelsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
