@@ -9,6 +9,8 @@ internal static class Program
     {
         var root = new RootCommand("FaceNet.NET: face embeddings, verification, identification, clustering, training.");
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

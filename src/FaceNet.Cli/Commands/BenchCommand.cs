@@ -132,7 +132,7 @@ internal static class BenchCommand
 
         if (settings.Format == "json")
         {
-            var report = new BenchReport(Row(inference), Row(training), PeakRow(peak));
+            var report = new BenchReport(Row(inference), Row(training), ToPeakRow(peak));
             output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
         }
         else
@@ -147,7 +147,7 @@ internal static class BenchCommand
         : new BenchRow(r.Arch, r.Batch, r.ImagesPerSecond, r.Gflops, r.PeakFraction, r.MedianSeconds, r.Runs,
             r.LoadAverage, r.Backend);
 
-    private static PeakRow PeakRow(CpuPeak p) =>
+    private static PeakRow ToPeakRow(CpuPeak p) =>
         new(p.PeakGflops, p.Cores, p.ClockGHz, p.ClockSource, p.FmaUnits, p.FmaLanes, p.InstructionSet);
 
     private static void WriteTable(CpuPeak peak, ThroughputResult?[] results, TextWriter output)
