@@ -108,6 +108,10 @@ internal static class BenchCommand
             return 1;
         }
 
+        if (CpuPeak.IsDebugBuild)
+        {
+            error.WriteLine("Warning: this is a Debug build with the JIT optimiser off; build with -c Release to measure.");
+        }
         var backend = new CpuBackend(settings.Gemm switch
         {
             "openblas" => GemmProviderKind.OpenBlas,
