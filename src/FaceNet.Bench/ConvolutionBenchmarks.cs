@@ -21,7 +21,6 @@ public sealed record ConvShape(string Name, int InChannels, int Size, int OutCha
 /// batch 16. Each pass counts 2 FLOPs per multiply-add of the forward convolution.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
 public class ConvolutionBenchmarks : IThroughputWork
 {
     private readonly CpuBackend _backend = new();

@@ -22,7 +22,6 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool PerCore)
 /// channels, N = output positions, K = input channels * kernel area; one product per core, as in a batch).
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class GemmBenchmarks : IThroughputWork
 {
     private CpuBackend? _backend;

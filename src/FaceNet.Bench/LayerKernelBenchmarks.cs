@@ -11,7 +11,6 @@ namespace FaceNet.Bench;
 /// These kernels are memory-bound, so only images/s is reported.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 8)]
 public class LayerKernelBenchmarks : IThroughputWork
 {
     private const int Batch = 16;

@@ -10,7 +10,6 @@ namespace FaceNet.Bench;
 /// pass over the batch; FLOPs are 2 * the model's counted multiply-adds per image * batch.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5, invocationCount: 1)]
 public class InferenceBenchmarks : IThroughputWork
 {
     private InferenceStep? _step;
@@ -48,7 +47,6 @@ public class InferenceBenchmarks : IThroughputWork
 /// FLOPs count 3 forward passes (forward, data gradient, weight gradient).
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 5, invocationCount: 1)]
 public class TrainingBenchmarks : IThroughputWork
 {
     private TrainingStep? _step;

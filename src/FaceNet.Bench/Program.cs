@@ -7,7 +7,8 @@ namespace FaceNet.Bench;
 
 /// <summary>
 /// BenchmarkDotNet entry point (<c>--filter '*Gemm*'</c> and so on), plus <c>ort --arch NAME --batch N</c>,
-/// which prints the ONNX Runtime inference row as JSON in the format of <c>facenet bench --format json</c>.
+/// which prints the ONNX Runtime inference row as JSON in the format of <c>facenet bench --format json</c>, and
+/// <c>chart OUT.png REPORT.json...</c>, which plots images/s against multiply-adds from such reports.
 /// </summary>
 internal static class Program
 {
@@ -16,6 +17,10 @@ internal static class Program
         if (args.Length > 0 && args[0] == "ort")
         {
             return RunOnnxRuntime(args[1..]);
+        }
+        if (args.Length > 2 && args[0] == "chart")
+        {
+            return ThroughputChart.Run(args[1], args[2..]);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

@@ -10,7 +10,6 @@ namespace FaceNet.Bench;
 /// 128-dimensional embeddings with identities of 4 rows; one batch size is odd.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
 public class TripletBenchmarks : IThroughputWork
 {
     private const int Dimension = 128;

@@ -61,6 +61,10 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "auto",
         };
         gemm.AcceptOnlyFromAmong("auto", "openblas", "managed");
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "Also time each top-level layer of the forward pass and each phase of the training step.",
+        };
         var format = new Option<string>("--format")
         {
             Description = "Output format: 'table' for people, 'json' for programs.",
@@ -70,7 +74,7 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Measure images/s and GFLOP/s of inference and a training step.")
         {
-            arch, batch, trainBatch, mode, warmup, runs, gemm, format,
+            arch, batch, trainBatch, mode, warmup, runs, gemm, profile, format,
         };
         command.SetAction(result =>
         {
@@ -82,7 +86,8 @@ internal static class BenchCommand
                 result.GetValue(warmup),
                 result.GetValue(runs),
                 result.GetValue(gemm) ?? "auto",
-                result.GetValue(format) ?? "table");
+                result.GetValue(format) ?? "table",
+                result.GetValue(profile));
             return Run(settings, result.InvocationConfiguration.Output, result.InvocationConfiguration.Error);
         });
         return command;
@@ -123,27 +128,79 @@ internal static class BenchCommand
 
         ThroughputResult? inference = null;
         ThroughputResult? training = null;
+        IReadOnlyList<LayerTiming>? layers = null;
+        TrainingPhases? phases = null;
         if (settings.Mode is "inference" or "both")
         {
             using var step = new InferenceStep(settings.Arch, backend, settings.Batch);
             inference = ThroughputMeter.Measure(settings.Arch, step, peak, backendName, settings.Warmup, settings.Runs);
+            if (settings.Profile)
+            {
+                layers = LayerProfiler.ProfileForward(step.Model, backend, step.ImageTensor, 1, settings.Runs);
+            }
         }
         if (settings.Mode is "training" or "both")
         {
             using var step = new TrainingStep(settings.Arch, backend, settings.TrainBatch);
             training = ThroughputMeter.Measure(settings.Arch, step, peak, backendName, settings.Warmup, settings.Runs);
+            if (settings.Profile)
+            {
+                phases = MedianPhases(step, settings.Runs);
+            }
         }
 
         if (settings.Format == "json")
         {
-            var report = new BenchReport(Row(inference), Row(training), ToPeakRow(peak));
+            var report = new BenchReport(Row(inference), Row(training), ToPeakRow(peak), layers, phases);
             output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
         }
         else
         {
             WriteTable(peak, [inference, training], output);
+            WriteProfile(layers, phases, output);
         }
         return 0;
+    }
+
+    private static TrainingPhases MedianPhases(TrainingStep step, int runs)
+    {
+        var all = new List<TrainingPhases>();
+        for (int i = 0; i < runs; i++)
+        {
+            all.Add(step.RunPhases());
+        }
+        return new TrainingPhases(
+            ThroughputMeter.Median(all.Select(p => p.Forward).ToArray()),
+            ThroughputMeter.Median(all.Select(p => p.Loss).ToArray()),
+            ThroughputMeter.Median(all.Select(p => p.Backward).ToArray()),
+            ThroughputMeter.Median(all.Select(p => p.Update).ToArray()));
+    }
+
+    private static void WriteProfile(IReadOnlyList<LayerTiming>? layers, TrainingPhases? phases, TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (layers is not null)
+        {
+            double total = layers.Sum(l => l.Seconds);
+            var table = new Table().AddColumn("Layer").AddColumn("Kind")
+                .AddColumn(new TableColumn("Median s").RightAligned())
+                .AddColumn(new TableColumn("Share").RightAligned())
+                .AddColumn(new TableColumn("GFLOP/s").RightAligned());
+            foreach (LayerTiming l in layers)
+            {
+                table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Kind), Format(l.Seconds, "0.0000"),
+                    Format(l.Seconds / total, "P1"), l.MultiplyAdds > 0 ? Format(l.Gflops, "0.0") : "-");
+            }
+            console.WriteLine("Forward pass by top-level layer (inference graph):");
+            console.Write(table);
+        }
+        if (phases is not null)
+        {
+            console.WriteLine(
+                $"Training step phases (median s): forward {Format(phases.Forward, "0.000")}, " +
+                $"loss {Format(phases.Loss, "0.000")}, backward {Format(phases.Backward, "0.000")}, " +
+                $"update {Format(phases.Update, "0.000")}");
+        }
     }
 
     private static BenchRow? Row(ThroughputResult? r) => r is null
@@ -186,14 +243,19 @@ internal static class BenchCommand
 
     /// <summary>Parsed options of <c>facenet bench</c>.</summary>
     internal sealed record BenchSettings(
-        string Arch, int Batch, int TrainBatch, string Mode, int Warmup, int Runs, string Gemm, string Format);
+        string Arch, int Batch, int TrainBatch, string Mode, int Warmup, int Runs, string Gemm, string Format,
+        bool Profile = false);
 
     private sealed record BenchReport(
         [property: JsonPropertyName("inference"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         BenchRow? Inference,
         [property: JsonPropertyName("training"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         BenchRow? Training,
-        [property: JsonPropertyName("peak")] PeakRow Peak);
+        [property: JsonPropertyName("peak")] PeakRow Peak,
+        [property: JsonPropertyName("layers"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        IReadOnlyList<LayerTiming>? Layers,
+        [property: JsonPropertyName("phases"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        TrainingPhases? Phases);
 
     private sealed record BenchRow(
         [property: JsonPropertyName("arch")] string Arch,

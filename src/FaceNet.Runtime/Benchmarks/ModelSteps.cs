@@ -60,6 +60,9 @@ public sealed class InferenceStep : IBenchmarkStep
         return host;
     }
 
+    /// <summary>The input batch (N, 3, H, W) on the backend.</summary>
+    public Tensor ImageTensor => _images;
+
     /// <summary>The input batch (N, 3, H, W) as host values.</summary>
     public float[] Images()
     {
@@ -154,11 +157,42 @@ public sealed class TrainingStep : IBenchmarkStep
         _backend.Synchronize();
     }
 
+    /// <summary>Runs one step and returns the time of each of its phases.</summary>
+    public TrainingPhases RunPhases()
+    {
+        using Graph graph = Graph.ForTraining(_backend);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        Tensor embeddings = _model.Forward(graph, _images);
+        double forward = Lap(ref start);
+        TripletLossResult loss = TripletLoss.SemiHard(graph, embeddings, _labels);
+        double lossSeconds = Lap(ref start);
+        loss.Backward();
+        double backward = Lap(ref start);
+        _optimizer.Step(AdaGrad.PaperLearningRate);
+        _optimizer.ZeroGradients();
+        _backend.Synchronize();
+        double update = Lap(ref start);
+        LastLoss = loss.Loss;
+        return new TrainingPhases(forward, lossSeconds, backward, update);
+    }
+
+    /// <summary>The allocated model.</summary>
+    public FaceNetModel Model => _model;
+
     /// <inheritdoc />
     public void Dispose()
     {
         _optimizer.Dispose();
         _images.Dispose();
         _model.Dispose();
+    }
+
+    private double Lap(ref long start)
+    {
+        _backend.Synchronize();
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(start, now).TotalSeconds;
+        start = now;
+        return seconds;
     }
 }
