@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times FaceNet.NET (facenet bench), PyTorch (torch_models.py) and ONNX Runtime (FaceNet.Bench ort) on the
-# same architectures, alternating between them in every round so that a change in machine load hits all
-# three alike, and prints throughput and the ratio ours/theirs per row (median over rounds).
+# same architectures. The three alternate in every round, so a change in machine load hits all of them
+# alike. Prints throughput and the ratio ours/theirs per row, as the median over rounds.
 #
 # Usage: bench/peers/compare.sh [ARCH:BATCH:TRAIN_BATCH ...]
 #   default rows: nn4-small2:64:64 nn2:16:16

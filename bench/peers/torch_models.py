@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """PyTorch twins of the FaceNet.NET architectures, timed the way `facenet bench` times ours.
 
-The layer tables mirror src/FaceNet.Runtime/Models/Architectures.cs: convolutions with bias and ReLU
-(plus batch normalisation, epsilon 1e-5, in nn4-small2), LRN with size 5, alpha 1e-4, beta 0.75, k 1,
-inception branches in the order 3x3, 5x5, pool, 1x1, and pool branches that come out smaller than
-their block zero-padded back to its size (top and left get the smaller half).
+The layer tables mirror src/FaceNet.Runtime/Models/Architectures.cs. Convolutions have bias and ReLU,
+plus batch normalisation (epsilon 1e-5) in nn4-small2. LRN has size 5, alpha 1e-4, beta 0.75 and k 1.
+Inception branches run in the order 3x3, 5x5, pool, 1x1. A pool branch that comes out smaller than its
+block is zero-padded back to its size, and the top and left get the smaller half.
 
 Timing: untimed warm-up runs, then the median of the timed runs. A training step is forward, semi-hard
 triplet loss (margin 0.2, identities of 4 images), backward and an Adagrad update (lr 0.05, eps 1e-10).

@@ -42,8 +42,7 @@ public class InferenceBenchmarks : IThroughputWork
 }
 
 /// <summary>
-/// One training step per invocation: forward, semi-hard triplet loss, backward and AdaGrad update, at the
-/// largest batch of 16, 32 or 64 that keeps a step of the big models near a few seconds on 2 cores.
+/// One training step per invocation: forward, semi-hard triplet loss, backward and AdaGrad update.
 /// FLOPs count 3 forward passes (forward, data gradient, weight gradient).
 /// </summary>
 [Config(typeof(ThroughputConfig))]
@@ -55,7 +54,10 @@ public class TrainingBenchmarks : IThroughputWork
     [Params("nns2", "nn4-small2", "nn4", "nns1", "nn3", "nn2", "nn1")]
     public string Arch { get; set; } = "nn4-small2";
 
-    /// <summary>Images per step: 64 for the models under 0.3 G multiply-adds, 16 for the rest.</summary>
+    /// <summary>
+    /// Images per step: 64 for models under 0.3 G multiply-adds per image, 16 for the rest, which keeps the
+    /// activations of nn1 and nn2 to a few GiB.
+    /// </summary>
     public int Batch => Architectures.Create(Arch).MultiplyAdds < 300_000_000 ? 64 : 16;
 
     /// <inheritdoc />

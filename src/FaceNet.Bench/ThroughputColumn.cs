@@ -107,8 +107,8 @@ public sealed class ThroughputColumn(ThroughputKind kind) : IColumn
 
     private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
-    // A fresh instance of the benchmark class with this case's [Params] values assigned; its constructor
-    // allocates nothing, and the work counts depend on the parameters only.
+    // Creates a fresh instance of the benchmark class and assigns this case's [Params] values. The
+    // constructors allocate nothing, and the work counts depend on the parameters only.
     private static IThroughputWork? WorkOf(BenchmarkCase benchmarkCase)
     {
         Type type = benchmarkCase.Descriptor.Type;
@@ -143,5 +143,8 @@ public sealed class ThroughputConfig : ManualConfig
         AddColumn(new ThroughputColumn(ThroughputKind.Gflops));
         AddColumn(new ThroughputColumn(ThroughputKind.PeakFraction));
         AddColumn(StatisticColumn.Median);
+
+        // On a shared machine the fastest iteration is the one least disturbed by other processes.
+        AddColumn(StatisticColumn.Min);
     }
 }

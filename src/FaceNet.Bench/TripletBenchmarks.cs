@@ -7,7 +7,7 @@ namespace FaceNet.Bench;
 
 /// <summary>
 /// The fused semi-hard triplet step (distances, mining, loss and gradient in one kernel) on L2-normalised
-/// 128-dimensional embeddings with identities of 4 rows; one batch size is odd.
+/// 128-dimensional embeddings with identities of 4 rows. One batch size is odd.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
 public class TripletBenchmarks : IThroughputWork

@@ -50,8 +50,8 @@ public sealed record CpuPeak(
     }
 
     /// <summary>
-    /// Whether the engine's assembly was compiled with the JIT optimiser disabled (a Debug build), in which
-    /// case kernel timings say little about the Release build.
+    /// Whether the engine's assembly was compiled with the JIT optimiser disabled (a Debug build). Kernel
+    /// timings of such a build do not predict those of a Release build.
     /// </summary>
     public static bool IsDebugBuild =>
         typeof(CpuPeak).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is [DebuggableAttribute d] &&

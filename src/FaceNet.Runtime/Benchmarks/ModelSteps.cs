@@ -98,7 +98,7 @@ public sealed class InferenceStep : IBenchmarkStep
 /// One training step: forward pass on a training graph, the fused semi-hard triplet loss (margin 0.2) on
 /// identities of <see cref="ImagesPerIdentity"/> images, the backward pass and an AdaGrad update.
 /// FLOPs are counted as 3 forward passes (forward, gradient with respect to the data, gradient with respect
-/// to the weights), that is 6 * multiply-adds per image * batch; the loss, normalisation and optimiser
+/// to the weights), that is 6 * multiply-adds per image * batch. The loss, normalisation and optimiser
 /// work is not counted.
 /// </summary>
 public sealed class TrainingStep : IBenchmarkStep

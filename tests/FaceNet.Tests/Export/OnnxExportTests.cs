@@ -24,8 +24,9 @@ public class OnnxExportTests
         AssertClose(ours, theirs);
     }
 
+    // nns2 covers maxout (Reshape and ReduceMax) and L2 pooling with padding.
     [Fact]
-    public void Nns2_MaxoutAndPaddedL2Pool_MatchesOnnxRuntime()
+    public void Nns2_RandomWeights_MatchesOnnxRuntime()
     {
         var (ours, theirs) = RunBoth("nns2", batch: 2, seed: 5);
 
@@ -93,7 +94,7 @@ public class OnnxExportTests
         return (ours, theirs);
     }
 
-    // Fresh batch normalisation is the identity (mean 0, variance 1, gamma 1, beta 0); random values make
+    // Fresh batch normalisation is the identity (mean 0, variance 1, gamma 1, beta 0). Random values make
     // the test check that the exporter wires each statistic to the right input.
     private static void RandomizeStatesAndScales(FaceNetModel model, CpuBackend backend, Random random)
     {
