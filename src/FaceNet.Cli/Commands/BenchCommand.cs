@@ -178,7 +178,7 @@ internal static class BenchCommand
 
     private static void WriteProfile(IReadOnlyList<LayerTiming>? layers, TrainingPhases? phases, TextWriter output)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        IAnsiConsole console = ConsoleFor(output);
         if (layers is not null)
         {
             double total = layers.Sum(l => l.Seconds);
@@ -231,12 +231,25 @@ internal static class BenchCommand
                 Format(r.ImagesPerSecond, "0.0"), Format(r.Gflops, "0.0"), Format(r.PeakFraction, "P1"),
                 Format(r.LoadAverage, "0.0"), r.Backend);
         }
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        IAnsiConsole console = ConsoleFor(output);
         console.WriteLine(
             $"Peak {Format(peak.PeakGflops, "0.0")} GFLOP/s = {peak.Cores} cores x {Format(peak.ClockGHz, "0.00")} GHz " +
             $"({peak.ClockSource}) x {peak.FmaUnits} FMA units x {peak.FmaLanes} lanes x 2 ({peak.InstructionSet})");
         console.WriteLine("Training FLOPs count 3 forward passes (forward, data gradient, weight gradient).");
         console.Write(table);
+    }
+
+    // Redirected output has no terminal width to detect; a fixed width keeps each row on one line.
+    private const int RedirectedWidth = 160;
+
+    private static IAnsiConsole ConsoleFor(TextWriter output)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+        {
+            console.Profile.Width = RedirectedWidth;
+        }
+        return console;
     }
 
     private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
