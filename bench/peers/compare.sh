@@ -60,8 +60,16 @@ def load(kind, arch, r):
         return json.load(f)
 
 
-print("| Arch | Mode | Batch | Ours img/s | PyTorch img/s | ONNX Runtime img/s | Ours/PyTorch | Ours/ORT | Ours GFLOP/s | Ours of peak | Load |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| Arch | Mode | Batch | Ours img/s | PyTorch img/s | ONNX Runtime img/s | Ours/PyTorch | Ours/ORT "
+      "| Ours GFLOP/s | Ours of peak | CPU use ours/PyTorch/ORT | Load |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+
+
+def use(rows):
+    values = [x.get("cpuUtilization") for x in rows]
+    return f"{statistics.median(values):.0%}" if rows and None not in values else "-"
+
+
 for row in rows:
     arch = row.split(":")[0]
     for mode in ("inference", "training"):
@@ -84,5 +92,5 @@ for row in rows:
         peak = statistics.median(x["peakFraction"] for x in ours)
         load_avg = statistics.median(x["loadAverage"] for x in ours + torch)
         print(f"| {arch} | {mode} | {ours[0]['batch']} | {o:.1f} | {t:.1f} | {ort_text} | {vs_torch:.2f} | "
-              f"{ratio_text} | {gflops:.1f} | {peak:.1%} | {load_avg:.1f} |")
+              f"{ratio_text} | {gflops:.1f} | {peak:.1%} | {use(ours)}/{use(torch)}/{use(ort)} | {load_avg:.1f} |")
 PY

@@ -256,14 +256,17 @@ def semi_hard_triplet_loss(embeddings, labels, margin=MARGIN):
 
 
 def median_seconds(run, warmup, runs):
+    """Returns the median wall time of the timed runs and the CPU utilisation over them."""
     for _ in range(warmup):
         run()
     times = []
+    cpu_before = time.process_time()
     for _ in range(runs):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    utilization = (time.process_time() - cpu_before) / (sum(times) * (os.cpu_count() or 1))
+    return statistics.median(times), utilization
 
 
 def load_average():
@@ -286,8 +289,8 @@ def measure(arch, batch, train_batch, mode, warmup, runs, peak_gflops):
             with torch.no_grad():
                 model(images)
 
-        seconds = median_seconds(infer, warmup, runs)
-        rows["inference"] = row(arch, batch, seconds, 2.0 * macs * batch, runs, peak_gflops)
+        seconds, utilization = median_seconds(infer, warmup, runs)
+        rows["inference"] = row(arch, batch, seconds, 2.0 * macs * batch, runs, peak_gflops, utilization)
     if mode in ("training", "both"):
         model.train()
         images = torch.rand(train_batch, 3, height, width) * 2 - 1
@@ -300,12 +303,13 @@ def measure(arch, batch, train_batch, mode, warmup, runs, peak_gflops):
             loss.backward()
             optimizer.step()
 
-        seconds = median_seconds(train, warmup, runs)
-        rows["training"] = row(arch, train_batch, seconds, 6.0 * macs * train_batch, runs, peak_gflops)
+        seconds, utilization = median_seconds(train, warmup, runs)
+        rows["training"] = row(arch, train_batch, seconds, 6.0 * macs * train_batch, runs, peak_gflops,
+                               utilization)
     return rows, macs
 
 
-def row(arch, batch, seconds, flops, runs, peak_gflops):
+def row(arch, batch, seconds, flops, runs, peak_gflops, utilization):
     gflops = flops / seconds / 1e9
     return {
         "arch": arch,
@@ -317,6 +321,7 @@ def row(arch, batch, seconds, flops, runs, peak_gflops):
         "runs": runs,
         "loadAverage": load_average(),
         "backend": f"pytorch-{torch.__version__}",
+        "cpuUtilization": utilization,
     }
 
 

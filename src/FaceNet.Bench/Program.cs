@@ -69,6 +69,7 @@ internal static class Program
             ["runs"] = r.Runs,
             ["loadAverage"] = r.LoadAverage,
             ["backend"] = r.Backend,
+            ["cpuUtilization"] = r.CpuUtilization,
         };
         var options = new JsonSerializerOptions
         {

@@ -206,7 +206,7 @@ internal static class BenchCommand
     private static BenchRow? Row(ThroughputResult? r) => r is null
         ? null
         : new BenchRow(r.Arch, r.Batch, r.ImagesPerSecond, r.Gflops, r.PeakFraction, r.MedianSeconds, r.Runs,
-            r.LoadAverage, r.Backend);
+            r.LoadAverage, r.Backend, r.CpuUtilization);
 
     private static PeakRow ToPeakRow(CpuPeak p) =>
         new(p.PeakGflops, p.Cores, p.ClockGHz, p.ClockSource, p.FmaUnits, p.FmaLanes, p.InstructionSet);
@@ -220,6 +220,7 @@ internal static class BenchCommand
             .AddColumn(new TableColumn("GFLOP/s").RightAligned())
             .AddColumn(new TableColumn("Of peak").RightAligned())
             .AddColumn(new TableColumn("Load").RightAligned())
+            .AddColumn(new TableColumn("CPU use").RightAligned())
             .AddColumn("Backend");
         foreach (ThroughputResult? r in results)
         {
@@ -229,7 +230,7 @@ internal static class BenchCommand
             }
             table.AddRow(r.Arch, r.Mode, Format(r.Batch, "0"), Format(r.MedianSeconds, "0.000"),
                 Format(r.ImagesPerSecond, "0.0"), Format(r.Gflops, "0.0"), Format(r.PeakFraction, "P1"),
-                Format(r.LoadAverage, "0.0"), r.Backend);
+                Format(r.LoadAverage, "0.0"), Format(r.CpuUtilization, "P0"), r.Backend);
         }
         IAnsiConsole console = ConsoleFor(output);
         console.WriteLine(
@@ -279,7 +280,8 @@ internal static class BenchCommand
         [property: JsonPropertyName("medianSeconds")] double MedianSeconds,
         [property: JsonPropertyName("runs")] int Runs,
         [property: JsonPropertyName("loadAverage")] double LoadAverage,
-        [property: JsonPropertyName("backend")] string Backend);
+        [property: JsonPropertyName("backend")] string Backend,
+        [property: JsonPropertyName("cpuUtilization")] double CpuUtilization);
 
     private sealed record PeakRow(
         [property: JsonPropertyName("gflops")] double Gflops,

@@ -21,16 +21,23 @@ public static class ThroughputMeter
             step.Run();
         }
         var seconds = new double[runs];
+        using Process process = Process.GetCurrentProcess();
+        process.Refresh();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
         for (int i = 0; i < runs; i++)
         {
             long start = Stopwatch.GetTimestamp();
             step.Run();
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
+        process.Refresh();
+        double cpuSeconds = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        double utilization = cpuSeconds / (seconds.Sum() * Environment.ProcessorCount);
+
         double median = Median(seconds);
         double gflops = step.Flops / median / 1e9;
         return new ThroughputResult(arch, step.Mode, step.Batch, runs, median, step.Batch / median, gflops,
-            gflops / peak.PeakGflops, CpuPeak.ReadLoadAverage(), backend);
+            gflops / peak.PeakGflops, CpuPeak.ReadLoadAverage(), backend, utilization);
     }
 
     /// <summary>Median of the values; the mean of the middle two for an even count.</summary>

@@ -11,6 +11,9 @@ namespace FaceNet.Runtime.Benchmarks;
 /// <param name="PeakFraction">Gflops / the CPU's theoretical peak.</param>
 /// <param name="LoadAverage">1-minute load average when the row finished, NaN where unknown.</param>
 /// <param name="Backend">Backend name and GEMM provider, such as <c>cpu/openblas</c>.</param>
+/// <param name="CpuUtilization">Process CPU time over (wall time * cores) during the timed runs: 1 when the
+/// process had every core to itself and kept it busy, less when other processes took cores or threads
+/// waited.</param>
 public sealed record ThroughputResult(
     string Arch, string Mode, int Batch, int Runs, double MedianSeconds, double ImagesPerSecond, double Gflops,
-    double PeakFraction, double LoadAverage, string Backend);
+    double PeakFraction, double LoadAverage, string Backend, double CpuUtilization);
