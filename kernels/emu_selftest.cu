@@ -160,6 +160,23 @@ extern "C" __global__ void selftest_warp_votes(const int* __restrict__ predicate
     }
 }
 
+// Records every thread's built-in indices: for the thread with block-linear index b and thread-linear index
+// t, indices[(b * threadsPerBlock + t) * 6 ...] = threadIdx.x, .y, .z, blockIdx.x, .y, .z. Exercises 3D grids
+// and blocks. Launch: any shape, with 6 ints in indices per thread of the grid.
+extern "C" __global__ void selftest_thread_indices(int* __restrict__ indices)
+{
+    const unsigned int threadsPerBlock = blockDim.x * blockDim.y * blockDim.z;
+    const unsigned int blockLinear = blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z);
+    const unsigned int threadLinear = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+    int* entry = indices + 6 * (static_cast<size_t>(blockLinear) * threadsPerBlock + threadLinear);
+    entry[0] = static_cast<int>(threadIdx.x);
+    entry[1] = static_cast<int>(threadIdx.y);
+    entry[2] = static_cast<int>(threadIdx.z);
+    entry[3] = static_cast<int>(blockIdx.x);
+    entry[4] = static_cast<int>(blockIdx.y);
+    entry[5] = static_cast<int>(blockIdx.z);
+}
+
 // Deliberately wrong: the first half of the block returns before a __syncthreads that the second half
 // waits at. The emulator must report the deadlock instead of hanging. Launch: one block of 64 threads.
 extern "C" __global__ void selftest_early_exit_barrier(int* output) // (blockDim.x)
@@ -181,5 +198,6 @@ extern "C" __global__ void selftest_shuffle_foreign_mask(int* output) // (32)
 }
 
 FACENET_KERNELS(selftest_warp_reduce_divergent, selftest_warp_scan, selftest_block_sum_static_shared,
-    selftest_reverse_dynamic_shared, selftest_atomics, selftest_warp_votes, selftest_early_exit_barrier,
+    selftest_reverse_dynamic_shared, selftest_atomics, selftest_warp_votes, selftest_thread_indices,
+    selftest_early_exit_barrier,
     selftest_shuffle_foreign_mask)

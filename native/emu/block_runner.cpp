@@ -135,7 +135,9 @@ void BlockRunner::prepare_block(const LaunchShape& launch, std::uint64_t blockLi
         // A fiber abandoned by an earlier failed block leaves poisoned frames behind.
         __asan_unpoison_memory_region(stack.bottom(), stack.size());
 #endif
-        prepare_context(fiber.context, stack, &BlockRunner::fiber_main, &fiber);
+        // Stack tops 64 KiB apart map to the same cache sets, so each fiber starts at a different offset.
+        const std::size_t cacheColour = static_cast<std::size_t>(i % 64) * 64;
+        prepare_context(fiber.context, stack, &BlockRunner::fiber_main, &fiber, cacheColour);
     }
 
     const int warpCount = (threadCount_ + warpSize - 1) / warpSize;

@@ -2,6 +2,8 @@
 // facenet_emu_launch returns after every block has finished. Error messages are per calling thread.
 #pragma once
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,11 @@ int facenet_emu_launch(void* kernel, unsigned int gridX, unsigned int gridY, uns
 // facenet_emu_launch after looking the kernel up by name.
 int facenet_emu_launch_by_name(const char* name, unsigned int gridX, unsigned int gridY, unsigned int gridZ,
     unsigned int blockX, unsigned int blockY, unsigned int blockZ, unsigned int dynamicSharedBytes, void** arguments);
+
+// Emulated device memory: 256-byte aligned like cuMemAlloc, null when the host is out of memory. Allocating
+// here rather than in .NET puts the memory under the AddressSanitizer allocator in the ASan build.
+void* facenet_emu_device_alloc(size_t bytes);
+void facenet_emu_device_free(void* memory);
 
 // Message of the calling thread's last failed call.
 const char* facenet_emu_last_error(void);

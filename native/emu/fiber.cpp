@@ -5,11 +5,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#if defined(__x86_64__)
+#if defined(FACENET_EMU_X86_64_SWITCH)
 // facenet_emu_switch(void** saveStackPointer, void* loadStackPointer)
-// Pushes the System V callee-saved registers plus MXCSR and the x87 control word, stores the stack
-// pointer, loads the other one and pops the same frame in reverse. A fresh stack holds a frame whose
-// return address is facenet_emu_trampoline, with the argument in r12 and the entry function in r13.
+// Pushes the System V callee-saved registers, stores the stack pointer, loads the other one and pops the
+// same frame in reverse. A fresh stack contains a frame whose return address is facenet_emu_trampoline, with
+// the argument in r12 and the entry function in r13. MXCSR and the x87 control word are not switched
+// (loading them costs more than the rest of the switch): all fibers of an OS thread share its floating-point
+// modes, which kernels never change.
 asm(R"(
     .text
     .globl facenet_emu_switch
@@ -22,14 +24,8 @@ facenet_emu_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -81,26 +77,23 @@ FiberStack::~FiberStack()
     }
 }
 
-#if defined(__x86_64__)
-void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument)
+#if defined(FACENET_EMU_X86_64_SWITCH)
+void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument,
+    std::size_t topOffset)
 {
-    auto top = reinterpret_cast<std::uintptr_t>(stack.bottom()) + stack.size();
+    auto top = reinterpret_cast<std::uintptr_t>(stack.bottom()) + stack.size() - topOffset;
     top &= ~static_cast<std::uintptr_t>(15);
 
-    // Frame popped by facenet_emu_switch, lowest address first: MXCSR and x87 control word, r15, r14,
-    // r13, r12, rbx, rbp, return address. After `ret` the stack pointer is 16-byte aligned, as the
-    // trampoline's `call` requires.
-    auto* frame = reinterpret_cast<std::uint64_t*>(top - 16 - 8 * 8);
-    const std::uint64_t defaultMxcsr = 0x1f80;
-    const std::uint64_t defaultX87ControlWord = 0x037f;
-    frame[0] = defaultMxcsr | (defaultX87ControlWord << 32);
+    // Frame popped by facenet_emu_switch, lowest address first: r15, r14, r13, r12, rbx, rbp, return
+    // address. After `ret` the stack pointer is 16-byte aligned, as the trampoline's `call` requires.
+    auto* frame = reinterpret_cast<std::uint64_t*>(top - 16 - 7 * 8);
+    frame[0] = 0;
     frame[1] = 0;
-    frame[2] = 0;
-    frame[3] = reinterpret_cast<std::uint64_t>(entry);
-    frame[4] = reinterpret_cast<std::uint64_t>(argument);
+    frame[2] = reinterpret_cast<std::uint64_t>(entry);
+    frame[3] = reinterpret_cast<std::uint64_t>(argument);
+    frame[4] = 0;
     frame[5] = 0;
-    frame[6] = 0;
-    frame[7] = reinterpret_cast<std::uint64_t>(&facenet_emu_trampoline);
+    frame[6] = reinterpret_cast<std::uint64_t>(&facenet_emu_trampoline);
     context.stackPointer = frame;
 }
 
@@ -120,11 +113,12 @@ void ucontext_entry(unsigned int entryHigh, unsigned int entryLow, unsigned int 
 }
 } // namespace
 
-void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument)
+void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument,
+    std::size_t topOffset)
 {
     getcontext(&context.context);
     context.context.uc_stack.ss_sp = stack.bottom();
-    context.context.uc_stack.ss_size = stack.size();
+    context.context.uc_stack.ss_size = stack.size() - topOffset;
     context.context.uc_link = nullptr;
     auto entryBits = reinterpret_cast<std::uintptr_t>(entry);
     auto argumentBits = reinterpret_cast<std::uintptr_t>(argument);

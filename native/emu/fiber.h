@@ -1,11 +1,16 @@
 // Minimal stackful fibers for the emulator: a fiber owns an mmap'ed stack with a guard page and switches
-// with hand-written x86-64 code (callee-saved registers, MXCSR and the x87 control word only), or with
-// ucontext on other architectures. Switching saves no signal mask, so it costs no system call.
+// with hand-written x86-64 code that saves only the callee-saved registers and makes no system call.
+// Other architectures, or builds with -DFACENET_EMU_UCONTEXT, use ucontext, whose switch also saves the
+// signal mask with a system call.
 #pragma once
+
+#if defined(__x86_64__) && !defined(FACENET_EMU_UCONTEXT)
+#define FACENET_EMU_X86_64_SWITCH 1
+#endif
 
 #include <cstddef>
 
-#if !defined(__x86_64__)
+#if !defined(FACENET_EMU_X86_64_SWITCH)
 #include <ucontext.h>
 #endif
 
@@ -14,7 +19,7 @@ namespace facenet_emu
 // A saved execution context: the stack pointer on x86-64, a ucontext elsewhere.
 struct Context
 {
-#if defined(__x86_64__)
+#if defined(FACENET_EMU_X86_64_SWITCH)
     void* stackPointer = nullptr;
 #else
     ucontext_t context;
@@ -42,9 +47,10 @@ private:
 
 using FiberEntry = void (*)(void* argument);
 
-// Prepares `context` so that the first switch into it calls entry(argument) on `stack`.
-// The entry function must never return; it switches away for the last time instead.
-void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument);
+// Prepares `context` so that the first switch into it calls entry(argument) on `stack`, starting
+// `topOffset` bytes below the top. The entry function must never return; it switches away for the last time.
+void prepare_context(Context& context, const FiberStack& stack, FiberEntry entry, void* argument,
+    std::size_t topOffset = 0);
 
 // Saves the current context into `from` and resumes `to`.
 void switch_context(Context& from, Context& to);

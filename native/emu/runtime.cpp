@@ -139,8 +139,8 @@ public:
                 workers_.emplace_back([this] { work(); });
             }
             current_ = &launch;
-            wanted_ = static_cast<int>(helpers);
-            busy_ = wanted_;
+            pendingHelpers_ = static_cast<int>(helpers);
+            busy_ = pendingHelpers_;
             generation_++;
         }
         wake_.notify_all();
@@ -160,9 +160,9 @@ private:
         seen = generation_ - 1;
         for (;;)
         {
-            wake_.wait(lock, [&] { return generation_ != seen && wanted_ > 0; });
+            wake_.wait(lock, [&] { return generation_ != seen && pendingHelpers_ > 0; });
             seen = generation_;
-            wanted_--;
+            pendingHelpers_--;
             Launch* launch = current_;
             lock.unlock();
             launch->run_blocks();
@@ -184,7 +184,7 @@ private:
     std::vector<std::thread> workers_;
     Launch* current_ = nullptr;
     std::uint64_t generation_ = 0;
-    int wanted_ = 0;
+    int pendingHelpers_ = 0;
     int busy_ = 0;
 };
 
@@ -352,6 +352,19 @@ int facenet_emu_launch_by_name(const char* name, unsigned int gridX, unsigned in
         return name == nullptr ? FACENET_EMU_ERROR_INVALID_VALUE : FACENET_EMU_ERROR_KERNEL_NOT_FOUND;
     }
     return facenet_emu_launch(kernel, gridX, gridY, gridZ, blockX, blockY, blockZ, dynamicSharedBytes, arguments);
+}
+
+void* facenet_emu_device_alloc(size_t bytes)
+{
+    // posix_memalign keeps the exact size (aligned_alloc implementations may round it up to the alignment),
+    // so an AddressSanitizer build reports the first byte past the request.
+    void* memory = nullptr;
+    return posix_memalign(&memory, 256, bytes == 0 ? 1 : bytes) == 0 ? memory : nullptr;
+}
+
+void facenet_emu_device_free(void* memory)
+{
+    std::free(memory);
 }
 
 const char* facenet_emu_last_error(void)

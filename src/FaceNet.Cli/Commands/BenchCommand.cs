@@ -94,8 +94,8 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Runs the requested measurements and writes them to <paramref name="output"/>. Returns 0, or 1 with
-    /// the reason on <paramref name="error"/> for an unknown architecture or an invalid count.
+    /// Runs the requested measurements and writes them to <paramref name="output"/>. Returns 0, or 2 (a usage
+    /// error) with the reason on <paramref name="error"/> for an unknown architecture or an invalid count.
     /// </summary>
     internal static int Run(BenchSettings settings, TextWriter output, TextWriter error)
     {
@@ -103,14 +103,14 @@ internal static class BenchCommand
         {
             error.WriteLine(
                 $"Unknown architecture '{settings.Arch}'. Valid names: {string.Join(", ", Architectures.Names)}.");
-            return 1;
+            return 2;
         }
         if (settings.Batch < 1 || settings.TrainBatch < 2 || settings.Warmup < 0 || settings.Runs < 1)
         {
             error.WriteLine(
                 $"Invalid counts: --batch {settings.Batch} (at least 1), --train-batch {settings.TrainBatch} " +
                 $"(at least 2), --warmup {settings.Warmup} (at least 0), --runs {settings.Runs} (at least 1).");
-            return 1;
+            return 2;
         }
 
         if (CpuPeak.IsDebugBuild)

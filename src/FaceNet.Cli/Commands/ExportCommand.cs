@@ -48,14 +48,17 @@ internal static class ExportCommand
         return command;
     }
 
-    /// <summary>Exports the model and returns 0, or 1 with the reason on <paramref name="error"/>.</summary>
+    /// <summary>
+    /// Exports the model and returns 0. Returns 2 for an unknown architecture and 1 for a missing or
+    /// mismatched checkpoint, with the reason on <paramref name="error"/>.
+    /// </summary>
     internal static int Run(string path, string arch, string? checkpoint, int seed, TextWriter output,
         TextWriter error)
     {
         if (!Architectures.IsKnown(arch))
         {
             error.WriteLine($"Unknown architecture '{arch}'. Valid names: {string.Join(", ", Architectures.Names)}.");
-            return 1;
+            return 2;
         }
         if (checkpoint is not null && !File.Exists(checkpoint))
         {

@@ -14,9 +14,9 @@ namespace FaceNet.Runtime.Cpu;
 /// is 6 x 16 (Vector256) and KC is 256.
 /// </summary>
 /// <remarks>
-/// Block sizes suit common x86 cores with at least 32 KiB of L1 and 512 KiB of L2 per core: an A block
-/// (at most 96 x 256 floats, 96 KiB) stays in L2, a B panel (16 KiB) in L1, and the packed B block (at most
-/// 256 x 2048 floats, 2 MiB) in L3. Each thread keeps its own packing buffers, so repeated calls allocate
+/// Block sizes suit common x86 cores with at least 32 KiB of L1 and 512 KiB of L2 per core. An A block
+/// (at most 96 x 256 floats, 96 KiB) stays in L2 and a B panel (16 KiB) in L1. The packed B block (at most
+/// 256 x 2048 floats, 2 MiB) stays in L3. Each thread keeps its own packing buffers, so repeated calls allocate
 /// nothing after a thread's first call. The caller has checked every extent against the arrays, because the
 /// kernels use raw pointers.
 /// </remarks>
@@ -289,8 +289,8 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// Packs alpha * op(A)[ic .. ic + mc, pc .. pc + kc] into panels of MR rows: element (r, kk) of panel p is at
-    /// <c>(p * kc + kk) * MR + r</c>. Rows past the end of A are zero.
+    /// Packs alpha * op(A)[ic .. ic + mc, pc .. pc + kc] into panels of MR (tileRows) rows: element (r, kk) of
+    /// panel p is at <c>(p * kc + kk) * MR + r</c>. Rows past the end of A are zero.
     /// </summary>
     private static unsafe void PackA(bool transposeA, float* a, int lda, float alpha, int ic, int mc, int pc, int kc,
         int tileRows, float* dst)
@@ -337,11 +337,11 @@ internal static class ManagedGemm
     }
 
     /// <summary>
-    /// Packs op(B)[pc .. pc + kc, jc .. jc + nc] into panels of tileColumns columns: element (kk, col) of panel p is at
-    /// <c>(p * kc + kk) * tileColumns + col</c>. Columns past the end of B are zero.
+    /// Packs op(B)[pc .. pc + kc, jc .. jc + nc] into panels of NR (tileColumns) columns: element (kk, col) of
+    /// panel p is at <c>(p * kc + kk) * NR + col</c>. Columns past the end of B are zero.
     /// </summary>
-    private static unsafe void PackB(bool transposeB, float* b, int ldb, int pc, int kc, int jc, int nc, int tileColumns,
-        float* dst)
+    private static unsafe void PackB(bool transposeB, float* b, int ldb, int pc, int kc, int jc, int nc,
+        int tileColumns, float* dst)
     {
         for (int j = 0; j < nc; j += tileColumns)
         {

@@ -31,6 +31,13 @@ public sealed class LrnLayer : Module
         OutputShape(ShapeOf(x));
         return Normalization.Lrn(graph, x, Settings);
     }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Graph graph, Tensor x, Tensor output)
+    {
+        OutputShape(ShapeOf(x));
+        return Normalization.Lrn(graph, x, Settings, output);
+    }
 }
 
 /// <summary>Row-wise L2 normalisation <c>y = x / ||x||</c>, which puts embeddings on the unit sphere.</summary>

@@ -88,6 +88,30 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_LoadedModel_ComputesSameEmbeddings()
+    {
+        using FaceNetModel source = TinyModel(seed: 1);
+        using FaceNetModel target = TinyModel(seed: 2);
+        var random = new Random(3);
+        float[] images = Enumerable.Range(0, 2 * 3 * 8 * 8).Select(_ => (float)random.NextDouble()).ToArray();
+        string path = PathOf("model.fnckpt");
+
+        ModelCheckpoint.Save(path, source);
+        ModelCheckpoint.Load(path, target);
+
+        Assert.Equal(Embed(source, images), Embed(target, images));
+    }
+
+    private static float[] Embed(FaceNetModel model, float[] images)
+    {
+        using Graph graph = Graph.ForInference(CpuBackend.Instance);
+        Tensor y = model.Forward(graph, graph.FromHost(images, 2, 3, 8, 8));
+        var values = new float[y.Count];
+        y.Backend.Download(y, values);
+        return values;
+    }
+
+    [Fact]
     public void Checkpoint_TruncatedFile_IsRejected()
     {
         using FaceNetModel model = TinyModel(seed: 1);

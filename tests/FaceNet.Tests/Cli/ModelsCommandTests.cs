@@ -95,6 +95,15 @@ public class ModelsCommandTests
     }
 
     [Fact]
+    public void Models_UnknownFormat_Fails()
+    {
+        var (exitCode, _, error) = Invoke("models", "--format", "xml");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("xml", error);
+    }
+
+    [Fact]
     public void Models_EmbeddingSize_ChangesHeadCount()
     {
         var (_, output, _) = Invoke("models", "--format", "json", "--embedding-size", "64");

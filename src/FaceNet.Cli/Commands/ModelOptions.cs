@@ -1,0 +1,94 @@
+using System.CommandLine;
+using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Models;
+
+namespace FaceNet.Cli.Commands;
+
+/// <summary>
+/// The options every embedding command shares to choose its model: a checkpoint, an untrained
+/// architecture (a floor to compare against), or the pixel baseline.
+/// </summary>
+internal sealed class ModelOptions
+{
+    public Option<string?> Checkpoint { get; } = new("--model")
+    {
+        Description = "Checkpoint file (.fnet) to embed with.",
+    };
+
+    public Option<string?> Architecture { get; } = new("--arch")
+    {
+        Description = "Use this architecture with random weights instead of a checkpoint (an untrained floor). " +
+            "Names: " + string.Join(", ", Architectures.Names) + ".",
+    };
+
+    public Option<int> Seed { get; } = new("--seed")
+    {
+        Description = "Seed of the random weights for --arch.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public Option<string?> Baseline { get; } = new("--baseline")
+    {
+        Description = "Use a fixed non-learned baseline instead of a network: 'pixels' (standardised 32x32 centre crop).",
+    };
+
+    public Option<int> BatchSize { get; } = new("--batch-size")
+    {
+        Description = "Images per forward pass.",
+        DefaultValueFactory = _ => 32,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Checkpoint);
+        command.Options.Add(Architecture);
+        command.Options.Add(Seed);
+        command.Options.Add(Baseline);
+        command.Options.Add(BatchSize);
+    }
+
+    /// <summary>Builds the embedder the options name; throws <see cref="UsageException"/> when they conflict.</summary>
+    public FaceEmbedder Open(ParseResult result)
+    {
+        string? checkpoint = result.GetValue(Checkpoint);
+        string? architecture = result.GetValue(Architecture);
+        string? baseline = result.GetValue(Baseline);
+        int chosen = (checkpoint is null ? 0 : 1) + (architecture is null ? 0 : 1) + (baseline is null ? 0 : 1);
+        if (chosen != 1)
+        {
+            throw new UsageException("Choose exactly one model: --model FILE, --arch NAME (untrained) or --baseline pixels.");
+        }
+        int batchSize = result.GetValue(BatchSize);
+        if (batchSize < 1)
+        {
+            throw new UsageException($"Invalid --batch-size {batchSize}; use a positive number.");
+        }
+        FaceEmbedder embedder;
+        if (checkpoint is not null)
+        {
+            embedder = FaceEmbedder.Load(checkpoint);
+        }
+        else if (architecture is not null)
+        {
+            if (!Architectures.IsKnown(architecture))
+            {
+                throw new UsageException(
+                    $"Unknown architecture '{architecture}'. Valid names: {string.Join(", ", Architectures.Names)}.");
+            }
+            embedder = FaceEmbedder.Untrained(architecture, result.GetValue(Seed));
+        }
+        else if (baseline == "pixels")
+        {
+            embedder = FaceEmbedder.PixelBaseline();
+        }
+        else
+        {
+            throw new UsageException($"Unknown baseline '{baseline}'; the only baseline is 'pixels'.");
+        }
+        embedder.BatchSize = batchSize;
+        return embedder;
+    }
+}
+
+/// <summary>A command-line mistake: the message is shown as is and the exit code is 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

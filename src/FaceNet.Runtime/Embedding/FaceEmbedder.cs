@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using FaceNet.Runtime.Backends;
+using FaceNet.Runtime.Checkpoints;
+using FaceNet.Runtime.Cpu;
+using FaceNet.Runtime.Evaluation;
+using FaceNet.Runtime.Imaging;
+using FaceNet.Runtime.Models;
+
+namespace FaceNet.Runtime.Embedding;
+
+/// <summary>
+/// Turns face images into unit-length embeddings: decode, apply the model's preprocessing contract, run
+/// the model. Distances between embeddings follow <see cref="Distances"/>; the FaceNet convention is the
+/// squared L2 distance, 0 for identical faces and at most 4.
+/// </summary>
+/// <example>
+/// <code>
+/// using var embedder = FaceEmbedder.Load("runs/nn4-small2/final.fnet");
+/// float[] a = embedder.Embed("a.jpg"), b = embedder.Embed("b.jpg");
+/// bool same = embedder.Threshold.Accepts(Distances.SquaredL2(a, b));
+/// </code>
+/// </example>
+public sealed class FaceEmbedder : IDisposable
+{
+    /// <summary>Checkpoint metadata key of the verification threshold on squared L2 distance.</summary>
+    public const string ThresholdMetadataKey = "verification.threshold.squaredL2";
+
+    /// <summary>
+    /// Squared L2 threshold used when a checkpoint states none: 1.1, the value that separates every
+    /// same/different example pair of the FaceNet paper's Figure 1. Calibrate with <c>facenet lfw</c>.
+    /// </summary>
+    public const double FallbackSquaredL2Threshold = 1.1;
+
+    private readonly ImageDecoder _decoder;
+    private readonly Preprocessor _preprocessor;
+    private int _batchSize = 32;
+
+    /// <summary>Wraps a model; the embedder disposes it.</summary>
+    public FaceEmbedder(IEmbeddingModel model, Threshold? threshold = null, ImageDecoder? decoder = null)
+    {
+        Model = model;
+        Threshold = threshold ?? Threshold.SquaredL2(FallbackSquaredL2Threshold);
+        _decoder = decoder ?? new ImageDecoder();
+        _preprocessor = new Preprocessor(model.Preprocessing);
+    }
+
+    /// <summary>The model that produces the embeddings.</summary>
+    public IEmbeddingModel Model { get; }
+
+    /// <summary>The same/different decision threshold, with its metric.</summary>
+    public Threshold Threshold { get; }
+
+    /// <summary>Embedding dimension.</summary>
+    public int Dimension => Model.Dimension;
+
+    /// <summary>The model's preprocessing contract.</summary>
+    public Preprocessing Preprocessing => Model.Preprocessing;
+
+    /// <summary>Images per forward pass in <see cref="EmbedFiles"/> and <see cref="EmbedImages"/>.</summary>
+    public int BatchSize
+    {
+        get => _batchSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _batchSize = value;
+        }
+    }
+
+    /// <summary>
+    /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static FaceEmbedder Load(string checkpointPath, IBackend? backend = null)
+    {
+        if (!File.Exists(checkpointPath))
+        {
+            throw new FileNotFoundException($"Checkpoint '{checkpointPath}' does not exist.", checkpointPath);
+        }
+        backend ??= CpuBackend.Instance;
+        CheckpointData header = CheckpointFile.Read(checkpointPath);
+        if (!Architectures.IsKnown(header.Architecture))
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{checkpointPath}' names architecture '{header.Architecture}', which this version does " +
+                $"not know. Known: {string.Join(", ", Architectures.Names)}.");
+        }
+        FaceNetModel model = Architectures.Create(header.Architecture, header.EmbeddingSize);
+        try
+        {
+            model.Allocate(backend, seed: 0);
+            ModelCheckpoint.Load(checkpointPath, model);
+            Preprocessing preprocessing = header.Preprocessing is null
+                ? ModelDefaults.For(model)
+                : Preprocessing.FromJson(header.Preprocessing.ToJsonString());
+            string checksum = EmbeddingCache.ComputeFileChecksum(checkpointPath);
+            Threshold? threshold = null;
+            if (header.Metadata.TryGetValue(ThresholdMetadataKey, out string? text) &&
+                double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+            {
+                threshold = Threshold.SquaredL2(value);
+            }
+            var network = new NetworkEmbeddingModel(model, backend, preprocessing,
+                $"{model.Architecture} ({Path.GetFileName(checkpointPath)})", checksum);
+            return new FaceEmbedder(network, threshold);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
+    public static FaceEmbedder Untrained(string architecture, int seed = 1, int embeddingSize = 128,
+        IBackend? backend = null)
+    {
+        backend ??= CpuBackend.Instance;
+        FaceNetModel model = Architectures.Create(architecture, embeddingSize);
+        model.Allocate(backend, seed);
+        var network = new NetworkEmbeddingModel(model, backend, ModelDefaults.For(model),
+            $"{architecture} (untrained, seed {seed})", $"untrained-{architecture}-{embeddingSize}-seed{seed}");
+        return new FaceEmbedder(network);
+    }
+
+    /// <summary>The fixed pixel baseline (<see cref="PixelBaselineModel"/>).</summary>
+    public static FaceEmbedder PixelBaseline(int size = 32) => new(new PixelBaselineModel(size));
+
+    /// <summary>Stores the preprocessing contract as checkpoint-header JSON.</summary>
+    public static JsonObject PreprocessingJson(Preprocessing preprocessing) =>
+        JsonNode.Parse(preprocessing.ToJson())!.AsObject();
+
+    /// <summary>Decodes and embeds one image file.</summary>
+    /// <exception cref="ImageDecodeException">The file is missing, empty, truncated, too large or not an image.</exception>
+    public float[] Embed(string imagePath) => Embed(_decoder.Decode(imagePath));
+
+    /// <summary>Embeds one decoded image.</summary>
+    public float[] Embed(RgbImage image) => EmbedImages([image])[0];
+
+    /// <summary>Embeds decoded images; each result is independent of the others in the list.</summary>
+    public float[][] EmbedImages(IReadOnlyList<RgbImage> images)
+    {
+        var results = new float[images.Count][];
+        int sample = Preprocessing.SampleSize;
+        for (int start = 0; start < images.Count; start += BatchSize)
+        {
+            int count = Math.Min(BatchSize, images.Count - start);
+            float[] batch = new float[count * sample];
+            Parallel.For(0, count, i => _preprocessor.Apply(images[start + i], batch.AsSpan(i * sample, sample)));
+            float[] output = new float[count * Dimension];
+            Model.Embed(batch, count, output);
+            for (int i = 0; i < count; i++)
+            {
+                results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
+            }
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Embeds image files in batches. A file that cannot be decoded or preprocessed gets an error entry and
+    /// the rest go on; <paramref name="progress"/> receives the number of files finished so far.
+    /// </summary>
+    public IReadOnlyList<FileEmbedding> EmbedFiles(IReadOnlyList<string> paths, IProgress<int>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        var results = new FileEmbedding[paths.Count];
+        int sample = Preprocessing.SampleSize;
+        float[] batch = new float[BatchSize * sample];
+        float[] output = new float[BatchSize * Dimension];
+        for (int start = 0; start < paths.Count; start += BatchSize)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int count = Math.Min(BatchSize, paths.Count - start);
+            string?[] errors = new string?[count];
+            Parallel.For(0, count, i =>
+            {
+                try
+                {
+                    RgbImage image = _decoder.Decode(paths[start + i]);
+                    _preprocessor.Apply(image, batch.AsSpan(i * sample, sample));
+                }
+                catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException)
+                {
+                    errors[i] = e.Message;
+                }
+            });
+
+            // Failed files are left out of the forward pass; the others are packed to the front.
+            int[] good = Enumerable.Range(0, count).Where(i => errors[i] is null).ToArray();
+            for (int k = 0; k < good.Length; k++)
+            {
+                if (good[k] != k)
+                {
+                    batch.AsSpan(good[k] * sample, sample).CopyTo(batch.AsSpan(k * sample, sample));
+                }
+            }
+            Model.Embed(batch, good.Length, output);
+            for (int i = 0; i < count; i++)
+            {
+                results[start + i] = new FileEmbedding(paths[start + i], null, errors[i]);
+            }
+            for (int k = 0; k < good.Length; k++)
+            {
+                results[start + good[k]] = new FileEmbedding(paths[start + good[k]],
+                    output.AsSpan(k * Dimension, Dimension).ToArray(), null);
+            }
+            progress?.Report(start + count);
+        }
+        return results;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}
