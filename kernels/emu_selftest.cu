@@ -87,6 +87,32 @@ extern "C" __global__ void selftest_block_sum_static_shared(const float* __restr
     }
 }
 
+// A 16 KiB static __shared__ array (4096 floats), the size of a real GEMM tile pair. Each of the 256
+// threads writes 16 values spread over the whole array, then after a barrier reads the 16 values written
+// by thread (threadIdx.x + 1) % 256, so every element is written and read by different threads. The
+// emulation library must still load with an array this large in its thread-local storage.
+// Launch: block of 256 threads; output: (gridDim.x * 256)
+extern "C" __global__ void selftest_large_static_shared(const float* __restrict__ input, // (gridDim.x * 256)
+    float* __restrict__ output)                                                        // (gridDim.x * 256)
+{
+    constexpr int Elements = 4096;
+    __shared__ float tile[Elements];
+    const int index = blockIdx.x * blockDim.x + threadIdx.x;
+    const float value = input[index];
+    for (int k = 0; k < Elements / 256; k++)
+    {
+        tile[k * 256 + threadIdx.x] = value + static_cast<float>(k);
+    }
+    __syncthreads();
+    const int neighbour = (threadIdx.x + 1) % 256;
+    float sum = 0.0f;
+    for (int k = 0; k < Elements / 256; k++)
+    {
+        sum += tile[k * 256 + neighbour];
+    }
+    output[index] = sum;
+}
+
 // Reverses each block's slice of the input through dynamic shared memory (blockDim.x floats).
 // Launch: dynamic shared bytes = blockDim.x * sizeof(float); n a multiple of blockDim.x.
 extern "C" __global__ void selftest_reverse_dynamic_shared(const float* __restrict__ input, // (n)
@@ -200,4 +226,4 @@ extern "C" __global__ void selftest_shuffle_foreign_mask(int* output) // (32)
 FACENET_KERNELS(selftest_warp_reduce_divergent, selftest_warp_scan, selftest_block_sum_static_shared,
     selftest_reverse_dynamic_shared, selftest_atomics, selftest_warp_votes, selftest_thread_indices,
     selftest_early_exit_barrier,
-    selftest_shuffle_foreign_mask)
+    selftest_shuffle_foreign_mask, selftest_large_static_shared)

@@ -45,10 +45,14 @@ struct dim3
     constexpr dim3(uint3 v) : x(v.x), y(v.y), z(v.z) {}
 };
 
-// Small and accessed on every index computation, so they use the initial-exec TLS model (no
-// __tls_get_addr call); together they take 56 bytes of the static TLS surplus that glibc reserves for
-// libraries loaded with dlopen.
-#define FACENET_EMU_TLS __thread __attribute__((tls_model("initial-exec")))
+// These use the default TLS model of -fPIC code (global-dynamic), never initial-exec. A single
+// initial-exec variable marks the whole library DF_STATIC_TLS. glibc then has to place the entire TLS
+// segment, every static __shared__ array included, in the few KiB of static TLS surplus it keeps for
+// libraries loaded with dlopen, and with 16 KiB of shared arrays dlopen fails with "cannot allocate
+// memory in static TLS block". Under global-dynamic the segment is allocated per thread on first use.
+// The compiler may compute a variable's address once per function and reuse it after a fiber switch,
+// which is safe because a fiber always resumes on the OS thread that started it.
+#define FACENET_EMU_TLS __thread
 extern FACENET_EMU_TLS uint3 threadIdx;
 extern FACENET_EMU_TLS uint3 blockIdx;
 extern FACENET_EMU_TLS uint3 blockDim;

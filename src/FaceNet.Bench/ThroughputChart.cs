@@ -38,7 +38,8 @@ internal static class ThroughputChart
         }
         if (series.Count == 0)
         {
-            Console.Error.WriteLine("No inference or training rows in the given reports; pass JSON from facenet bench.");
+            Console.Error.WriteLine(
+                "error: no inference or training rows in the given reports; pass JSON from facenet bench.");
             return 1;
         }
 

@@ -279,11 +279,20 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     }
 
     /// <summary>
-    /// PTX of <c>kernels/{module}.cu</c> for sm_90, embedded by the build. The emulated driver ignores the
-    /// bytes, so under emulation a build without nvcc loads the module from an empty array.
+    /// PTX of <c>kernels/{module}.cu</c>, embedded by the build, for the GPU's architecture: sm_80 on a device of
+    /// compute capability 8.x, sm_90 on 9.0 and later (<see cref="CudaDriver.PtxArchitecture"/>), and sm_90 for
+    /// any other driver. The emulated driver ignores the bytes, so under emulation a build without nvcc loads
+    /// the module from an empty array.
     /// </summary>
-    private byte[] ReadPtx(string module) =>
-        _driver.Name == "emulated" && !PtxResources.HasPtx() ? [] : PtxResources.ReadPtx(module);
+    private byte[] ReadPtx(string module)
+    {
+        string architecture = _driver is CudaDriver cuda ? cuda.PtxArchitecture : "sm_90";
+        if (_driver.Name == "emulated" && !PtxResources.HasPtx(architecture))
+        {
+            return [];
+        }
+        return PtxResources.ReadPtx(module, architecture);
+    }
 
     /// <summary>
     /// Device scratch memory for one call, returned to the pool on dispose. Kernels queued on the single

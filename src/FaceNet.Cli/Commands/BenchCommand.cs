@@ -102,20 +102,22 @@ internal static class BenchCommand
         if (!Architectures.IsKnown(settings.Arch))
         {
             error.WriteLine(
-                $"Unknown architecture '{settings.Arch}'. Valid names: {string.Join(", ", Architectures.Names)}.");
+                $"error: Unknown architecture '{settings.Arch}'. " +
+                $"Valid names: {string.Join(", ", Architectures.Names)}.");
             return 2;
         }
         if (settings.Batch < 1 || settings.TrainBatch < 2 || settings.Warmup < 0 || settings.Runs < 1)
         {
             error.WriteLine(
-                $"Invalid counts: --batch {settings.Batch} (at least 1), --train-batch {settings.TrainBatch} " +
+                $"error: Invalid counts: --batch {settings.Batch} (at least 1), --train-batch {settings.TrainBatch} " +
                 $"(at least 2), --warmup {settings.Warmup} (at least 0), --runs {settings.Runs} (at least 1).");
             return 2;
         }
 
         if (CpuPeak.IsDebugBuild)
         {
-            error.WriteLine("Warning: this is a Debug build with the JIT optimiser off; build with -c Release to measure.");
+            error.WriteLine(
+                "warning: this is a Debug build with the JIT optimiser off; build with -c Release to measure.");
         }
         var backend = new CpuBackend(settings.Gemm switch
         {
@@ -234,7 +236,8 @@ internal static class BenchCommand
         }
         IAnsiConsole console = ConsoleFor(output);
         console.WriteLine(
-            $"Peak {Format(peak.PeakGflops, "0.0")} GFLOP/s = {peak.Cores} cores x {Format(peak.ClockGHz, "0.00")} GHz " +
+            $"Peak {Format(peak.PeakGflops, "0.0")} GFLOP/s = {peak.Cores} cores x " +
+            $"{Format(peak.ClockGHz, "0.00")} GHz " +
             $"({peak.ClockSource}) x {peak.FmaUnits} FMA units x {peak.FmaLanes} lanes x 2 ({peak.InstructionSet})");
         console.WriteLine("Training FLOPs count 3 forward passes (forward, data gradient, weight gradient).");
         console.Write(table);

@@ -86,9 +86,21 @@ internal static class EmbedCommand
         }
     }
 
-    /// <summary>Throws before the embedding run, not after it, when the output file's folder is missing.</summary>
+    /// <summary>
+    /// Throws before the embedding run, not after it, when the output path is empty, names an existing
+    /// folder, or lies in a folder that does not exist.
+    /// </summary>
     internal static void RequireOutputFolder(string outPath)
     {
+        if (string.IsNullOrWhiteSpace(outPath))
+        {
+            throw new UsageException("Invalid --out: the output file name is empty; pass a file path.");
+        }
+        if (Directory.Exists(outPath))
+        {
+            throw new UsageException(
+                $"Invalid --out '{outPath}': it is a folder; pass a file path inside it, such as '{Path.Combine(outPath, "out.csv")}'.");
+        }
         string? parent = Path.GetDirectoryName(Path.GetFullPath(outPath));
         if (parent is not null && !Directory.Exists(parent))
         {

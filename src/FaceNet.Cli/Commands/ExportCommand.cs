@@ -57,12 +57,14 @@ internal static class ExportCommand
     {
         if (!Architectures.IsKnown(arch))
         {
-            error.WriteLine($"Unknown architecture '{arch}'. Valid names: {string.Join(", ", Architectures.Names)}.");
+            error.WriteLine(
+                $"error: Unknown architecture '{arch}'. Valid names: {string.Join(", ", Architectures.Names)}.");
             return 2;
         }
         if (checkpoint is not null && !File.Exists(checkpoint))
         {
-            error.WriteLine($"Checkpoint '{checkpoint}' not found; pass the path of a file written by training.");
+            error.WriteLine(
+                $"error: Checkpoint '{checkpoint}' not found; pass the path of a file written by training.");
             return 1;
         }
         using FaceNetModel model = Architectures.Create(arch);
@@ -75,7 +77,7 @@ internal static class ExportCommand
             }
             catch (InvalidDataException e)
             {
-                error.WriteLine($"Cannot export '{checkpoint}': {e.Message}");
+                error.WriteLine($"error: Cannot export '{checkpoint}': {e.Message}");
                 return 1;
             }
         }

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using FaceNet.Runtime.Imaging;
 
 namespace FaceNet.Cli.Commands;
@@ -102,6 +103,8 @@ internal sealed class ImageFolder
     /// <summary>
     /// Lists every image file under <paramref name="folder"/> and its subfolders at any depth, in ordinal
     /// order of the relative name. Hidden files and folders and folders that cannot be read are skipped.
+    /// Symbolic links to folders are not followed, so a link to a parent folder cannot repeat images
+    /// without end; links to files are read.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     public static IReadOnlyList<FolderImage> ListRecursive(string folder, TextWriter error)
@@ -112,9 +115,20 @@ internal sealed class ImageFolder
             throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
         }
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        int linkedFolders = 0;
+        var files = new FileSystemEnumerable<string>(root, (ref FileSystemEntry entry) => entry.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry entry) =>
+            {
+                bool isLink = (entry.Attributes & FileAttributes.ReparsePoint) != 0;
+                linkedFolders += isLink ? 1 : 0;
+                return !isLink;
+            },
+        };
         var images = new List<FolderImage>();
         int ignored = 0;
-        foreach (string path in Directory.EnumerateFiles(root, "*", options))
+        foreach (string path in files)
         {
             if (!IsImage(path))
             {
@@ -129,6 +143,10 @@ internal sealed class ImageFolder
         {
             error.WriteLine($"ignored {ignored} files whose extension is not an image extension " +
                 $"({string.Join(", ", FaceDataset.ImageExtensions.Order(StringComparer.Ordinal))})");
+        }
+        if (linkedFolders > 0)
+        {
+            error.WriteLine($"ignored {linkedFolders} symbolic links to folders; pass the linked folder itself to embed it");
         }
         images.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return images;

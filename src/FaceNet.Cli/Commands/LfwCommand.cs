@@ -75,8 +75,18 @@ internal static class LfwCommand
             {
                 throw new UsageException($"LFW pairs file '{pairsPath}' not found; check --data-root.");
             }
+            if (Directory.Exists(rocPath))
+            {
+                throw new UsageException(
+                    $"Invalid --roc '{rocPath}': it is a folder; pass a PNG file path, such as '{Path.Combine(rocPath, "lfw-roc.png")}'.");
+            }
+            if (cacheFolder is not null && File.Exists(cacheFolder))
+            {
+                throw new UsageException(
+                    $"Invalid --cache '{cacheFolder}': it is a file; pass a folder for the embedding cache or use --no-cache.");
+            }
             LfwPairs pairs = LfwPairs.Load(pairsPath);
-            FoldSelection folds = FoldSelection.Parse(foldText, pairs.FoldCount);
+            FoldSelection folds = ParseFolds(foldText, pairs.FoldCount);
             LfwResolution resolution = pairs.Resolve(LfwPairs.FindImageRoot(lfw), folds);
             foreach (MissingLfwPair missing in resolution.Missing)
             {
@@ -110,6 +120,19 @@ internal static class LfwCommand
                 WriteTable(result, embedder, rocPath, output);
             }
             return 0;
+        }
+    }
+
+    /// <summary>Parses --folds; a fold the pairs file does not have is a usage error, like any other bad value.</summary>
+    private static FoldSelection ParseFolds(string foldText, int foldCount)
+    {
+        try
+        {
+            return FoldSelection.Parse(foldText, foldCount);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new UsageException($"Invalid --folds '{foldText}': {CommandRunner.MessageOf(e)}");
         }
     }
 

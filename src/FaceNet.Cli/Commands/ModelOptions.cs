@@ -1,3 +1,6 @@
+using FaceNet.Kernels;
+using FaceNet.Kernels.Driver;
+using FaceNet.Runtime.Backends;
 using System.CommandLine;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Models;
@@ -38,8 +41,22 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => 32,
     };
 
+    public Option<string> Device { get; } = CreateDeviceOption();
+
+    private static Option<string> CreateDeviceOption()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "Backend for the network: cpu, cuda (a GPU through libcuda) or emulated (the CUDA kernels on the CPU).",
+            DefaultValueFactory = _ => "cpu",
+        };
+        option.AcceptOnlyFromAmong(BackendFactory.Devices.ToArray());
+        return option;
+    }
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Device);
         command.Options.Add(Checkpoint);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
@@ -66,7 +83,7 @@ internal sealed class ModelOptions
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {
-            embedder = FaceEmbedder.Load(checkpoint);
+            embedder = FaceEmbedder.Load(checkpoint, OpenBackend(result));
         }
         else if (architecture is not null)
         {
@@ -75,7 +92,7 @@ internal sealed class ModelOptions
                 throw new UsageException(
                     $"Unknown architecture '{architecture}'. Valid names: {string.Join(", ", Architectures.Names)}.");
             }
-            embedder = FaceEmbedder.Untrained(architecture, result.GetValue(Seed));
+            embedder = FaceEmbedder.Untrained(architecture, result.GetValue(Seed), backend: OpenBackend(result));
         }
         else if (baseline == "pixels")
         {
@@ -87,6 +104,19 @@ internal sealed class ModelOptions
         }
         embedder.BatchSize = batchSize;
         return embedder;
+    }
+
+    /// <summary>Opens the backend --device names; a missing driver or library becomes a data error with the reason.</summary>
+    private IBackend OpenBackend(ParseResult result)
+    {
+        try
+        {
+            return BackendFactory.Create(result.GetValue(Device)!);
+        }
+        catch (CudaException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
     }
 }
 

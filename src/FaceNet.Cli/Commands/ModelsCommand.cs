@@ -51,15 +51,15 @@ internal static class ModelsCommand
 
     /// <summary>
     /// Writes the architecture list (or the layer table of <paramref name="layers"/>) to
-    /// <paramref name="output"/> and returns the exit code: 0 on success, 1 for an unknown architecture or
+    /// <paramref name="output"/> and returns the exit code: 0 on success, 2 (usage error) for an unknown architecture or
     /// an invalid embedding size, with the reason on <paramref name="error"/>.
     /// </summary>
     internal static int Run(string format, string? layers, int embeddingSize, TextWriter output, TextWriter error)
     {
         if (embeddingSize < 1)
         {
-            error.WriteLine($"Invalid --embedding-size {embeddingSize}; use a positive number such as 128.");
-            return 1;
+            error.WriteLine($"error: Invalid --embedding-size {embeddingSize}; use a positive number such as 128.");
+            return 2;
         }
         bool json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
         if (layers is not null)
@@ -67,8 +67,8 @@ internal static class ModelsCommand
             if (!Architectures.IsKnown(layers))
             {
                 error.WriteLine(
-                    $"Unknown architecture '{layers}'. Valid names: {string.Join(", ", Architectures.Names)}.");
-                return 1;
+                    $"error: Unknown architecture '{layers}'. Valid names: {string.Join(", ", Architectures.Names)}.");
+                return 2;
             }
             FaceNetModel model = Architectures.Create(layers, embeddingSize);
             if (json)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceNet.Runtime.Evaluation;
@@ -15,12 +16,14 @@ internal static class TextOutput
     /// <summary>
     /// JSON settings of command output: indented, with camelCase names and enums as camelCase strings, so
     /// metrics read "squaredL2" and "cosineSimilarity", also as dictionary keys. Null members are written,
-    /// so every documented key is present.
+    /// so every documented key is present. File names keep their non-ASCII letters instead of \uXXXX
+    /// escapes; the output goes to a terminal or a file, never into an HTML page.
     /// </summary>
     public static JsonSerializerOptions Json { get; } = new(EvaluationJson.Options)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>A Spectre console that renders into <paramref name="output"/>.</summary>

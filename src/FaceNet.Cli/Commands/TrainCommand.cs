@@ -1,3 +1,5 @@
+using FaceNet.Kernels;
+using FaceNet.Kernels.Driver;
 using System.CommandLine;
 using System.Globalization;
 using FaceNet.Runtime.Backends;
@@ -193,13 +195,20 @@ internal static class TrainCommand
                 "settings as the first run (only --steps, --checkpoint-every and --cache-images may change).",
         };
 
+        var device = new Option<string>("--device")
+        {
+            Description = "Backend to train on: cpu, cuda (a GPU through libcuda) or emulated (the CUDA kernels on the CPU).",
+            DefaultValueFactory = _ => "cpu",
+        };
+        device.AcceptOnlyFromAmong(BackendFactory.Devices.ToArray());
+
         var command = new Command("train", "Train an embedding model with the triplet loss and online semi-hard " +
             "mining, writing checkpoints, a CSV log and a loss plot.")
         {
             arch, embeddingSize, data, includeLfw, includeYale, dataRoot, excludeFolds, lfwPairs, excludeIdentity,
             minImages, output, steps, identities, perIdentity, extraNegatives, margin, policy, optimizer,
             learningRate, schedule, decayFactor, decayInterval, minLearningRate, momentum, weightDecay, noFlip,
-            noCrop, cropFraction, centerCrop, seed, checkpointEvery, cache, resume,
+            noCrop, cropFraction, centerCrop, seed, checkpointEvery, cache, resume, device,
         };
         command.SetAction(result =>
         {
@@ -207,7 +216,8 @@ internal static class TrainCommand
             var request = new TrainRequest(
                 result.GetValue(data) ?? [], result.GetValue(includeLfw), result.GetValue(includeYale),
                 result.GetValue(dataRoot), result.GetValue(excludeFolds), result.GetValue(lfwPairs),
-                result.GetValue(excludeIdentity) ?? [], result.GetValue(centerCrop), result.GetValue(resume));
+                result.GetValue(excludeIdentity) ?? [], result.GetValue(centerCrop), result.GetValue(resume),
+                result.GetValue(device)!);
             TrainerOptions options;
             try
             {
@@ -243,7 +253,7 @@ internal static class TrainCommand
             }
             catch (ArgumentException e)
             {
-                error.WriteLine($"error: {e.Message}");
+                error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
                 return 2;
             }
             return Run(options, request, result.InvocationConfiguration.Output, error);
@@ -266,6 +276,14 @@ internal static class TrainCommand
         {
             options = ResolveData(baseOptions, request);
             options.Validate();
+            string existing = Path.Combine(options.OutputFolder, Trainer.CheckpointFileName);
+            if (!request.Resume && File.Exists(existing))
+            {
+                // A new run would overwrite the earlier run's checkpoint and log at its first save.
+                error.WriteLine($"error: Output folder '{options.OutputFolder}' already contains '{existing}' from " +
+                    "an earlier run. Pass --resume to continue it, or choose another --out for a new run.");
+                return 2;
+            }
             if (!Architectures.IsKnown(options.Architecture))
             {
                 error.WriteLine($"error: Unknown architecture '{options.Architecture}'. Valid names: " +
@@ -277,12 +295,12 @@ internal static class TrainCommand
         }
         catch (ArgumentException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 2;
         }
         catch (Exception e) when (e is IOException or FormatException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         try
@@ -293,7 +311,7 @@ internal static class TrainCommand
         catch (Exception e) when (e is ArgumentException or IOException)
         {
             model.Dispose();
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
 
@@ -308,8 +326,18 @@ internal static class TrainCommand
             $"{string.Join(", ", options.DataFolders)}; {images.ExcludedIdentityCount:N0} identities excluded, " +
             $"{images.Skipped.Count:N0} files skipped."));
 
-        // TODO: pick the CUDA backend here once it is available; training runs on the CPU backend for now.
-        IBackend backend = CpuBackend.Instance;
+        IBackend backend;
+        try
+        {
+            backend = BackendFactory.Create(request.Device);
+        }
+        catch (CudaException e)
+        {
+            model.Dispose();
+            error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+        using var ownedBackend = backend as IDisposable;
         using ILoggerFactory loggers = LoggerFactory.Create(builder => builder
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning));
@@ -347,12 +375,12 @@ internal static class TrainCommand
         }
         catch (TrainingDivergedException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 3;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {CommandRunner.MessageOf(e)}");
             return 1;
         }
         finally
@@ -455,6 +483,7 @@ internal static class TrainCommand
 /// <param name="ExcludedIdentities">Identities given with --exclude-identity.</param>
 /// <param name="CenterCrop">Preprocessing centre-crop fraction.</param>
 /// <param name="Resume">Whether to resume from the output folder's checkpoint.</param>
+/// <param name="Device">Backend to train on: cpu, cuda or emulated.</param>
 internal sealed record TrainRequest(
     IReadOnlyList<string> DataFolders, bool IncludeLfw, bool IncludeYaleB, string? DataRoot, string? ExcludeLfwFolds,
-    string? LfwPairs, IReadOnlyList<string> ExcludedIdentities, double CenterCrop, bool Resume);
+    string? LfwPairs, IReadOnlyList<string> ExcludedIdentities, double CenterCrop, bool Resume, string Device = "cpu");

@@ -66,9 +66,10 @@ public sealed unsafe class CudaDriver : ICudaDriver
 
     /// <summary>
     /// The embedded PTX architecture to load on this device: <c>sm_90</c> from compute capability 9.0 on,
-    /// else <c>sm_80</c>. The driver JIT-compiles PTX for newer devices; older than 8.0 is not supported.
+    /// <c>sm_80</c> for 8.x (see <see cref="PtxResources.ArchitectureFor"/>).
     /// </summary>
-    public string PtxArchitecture => ComputeCapability >= 90 ? "sm_90" : "sm_80";
+    /// <exception cref="CudaException">The device is older than compute capability 8.0.</exception>
+    public string PtxArchitecture => PtxResources.ArchitectureFor(ComputeCapability);
 
     /// <inheritdoc />
     public CudaModule LoadModule(string name, byte[] ptx)

@@ -17,6 +17,22 @@ public static class PtxResources
 
     private static Assembly Assembly => typeof(PtxResources).Assembly;
 
+    /// <summary>
+    /// The embedded PTX architecture for a device of compute capability <paramref name="computeCapability"/>
+    /// (major * 10 + minor): <c>sm_90</c> from 9.0 on, <c>sm_80</c> for 8.x. The driver JIT-compiles the PTX of
+    /// an older architecture for a newer device, so a 10.x device also gets <c>sm_90</c>.
+    /// </summary>
+    /// <exception cref="CudaException">The device is older than compute capability 8.0, which the PTX needs.</exception>
+    public static string ArchitectureFor(int computeCapability)
+    {
+        if (computeCapability < 80)
+        {
+            throw new CudaException($"The GPU has compute capability {computeCapability / 10}.{computeCapability % 10}, " +
+                "but the kernels are compiled for 8.0 and later (sm_80, sm_90); use a newer GPU or the 'emulated' driver.");
+        }
+        return computeCapability >= 90 ? "sm_90" : "sm_80";
+    }
+
     /// <summary>Whether the build embedded PTX for <paramref name="architecture"/> (e.g. <c>sm_90</c>).</summary>
     public static bool HasPtx(string architecture = "sm_90") => ModuleNames(architecture).Count > 0;
 

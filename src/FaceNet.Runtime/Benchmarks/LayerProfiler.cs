@@ -31,7 +31,9 @@ public sealed record TrainingPhases(double Forward, double Loss, double Backward
 /// </summary>
 public static class LayerProfiler
 {
-    /// <summary>Times every top-level layer over <paramref name="runs"/> passes after <paramref name="warmup"/> passes.</summary>
+    /// <summary>
+    /// Times every top-level layer over <paramref name="runs"/> passes after <paramref name="warmup"/> passes.
+    /// </summary>
     /// <param name="model">An allocated model.</param>
     /// <param name="backend">The backend the model lives on.</param>
     /// <param name="images">A batch (N, 3, H, W) on the backend.</param>

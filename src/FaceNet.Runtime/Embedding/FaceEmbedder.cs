@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text.Json.Nodes;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Checkpoints;
@@ -35,6 +36,7 @@ public sealed class FaceEmbedder : IDisposable
     private readonly ImageDecoder _decoder;
     private readonly Preprocessor _preprocessor;
     private int _batchSize = 32;
+    private bool _disposed;
 
     /// <summary>Wraps a model; the embedder disposes it.</summary>
     public FaceEmbedder(IEmbeddingModel model, Threshold? threshold = null, ImageDecoder? decoder = null)
@@ -71,10 +73,19 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>
     /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException"><paramref name="checkpointPath"/> is null or empty.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture,
+    /// or its header contains an invalid preprocessing contract or threshold.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the path is a folder.</exception>
     public static FaceEmbedder Load(string checkpointPath, IBackend? backend = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        if (Directory.Exists(checkpointPath))
+        {
+            throw new FileNotFoundException(
+                $"Checkpoint '{checkpointPath}' is a folder, not a checkpoint file; pass the file inside it, " +
+                $"such as '{Path.Combine(checkpointPath, "checkpoint.fnet")}'.", checkpointPath);
+        }
         if (!File.Exists(checkpointPath))
         {
             throw new FileNotFoundException($"Checkpoint '{checkpointPath}' does not exist.", checkpointPath);
@@ -94,14 +105,9 @@ public sealed class FaceEmbedder : IDisposable
             ModelCheckpoint.Load(checkpointPath, model);
             Preprocessing preprocessing = header.Preprocessing is null
                 ? ModelDefaults.For(model)
-                : Preprocessing.FromJson(header.Preprocessing.ToJsonString());
+                : ReadPreprocessing(checkpointPath, header.Preprocessing.ToJsonString());
+            Threshold? threshold = ReadThreshold(checkpointPath, header.Metadata);
             string checksum = EmbeddingCache.ComputeFileChecksum(checkpointPath);
-            Threshold? threshold = null;
-            if (header.Metadata.TryGetValue(ThresholdMetadataKey, out string? text) &&
-                double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-            {
-                threshold = Threshold.SquaredL2(value);
-            }
             var network = new NetworkEmbeddingModel(model, backend, preprocessing,
                 $"{model.Architecture} ({Path.GetFileName(checkpointPath)})", checksum);
             return new FaceEmbedder(network, threshold);
@@ -111,6 +117,40 @@ public sealed class FaceEmbedder : IDisposable
             model.Dispose();
             throw;
         }
+    }
+
+    private static Preprocessing ReadPreprocessing(string checkpointPath, string json)
+    {
+        try
+        {
+            return Preprocessing.FromJson(json);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{checkpointPath}' has an invalid preprocessing contract: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads the stored squared L2 threshold, or returns null when the header has none. A value that is not
+    /// a number in [0, 4], the range of squared L2 between unit vectors, fails instead of being ignored,
+    /// because a silent fallback would change every verdict.
+    /// </summary>
+    private static Threshold? ReadThreshold(string checkpointPath, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue(ThresholdMetadataKey, out string? text))
+        {
+            return null;
+        }
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ||
+            !(value >= 0 && value <= 4))
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{checkpointPath}' has an invalid {ThresholdMetadataKey} '{text}'; it must be a " +
+                "squared L2 distance in [0, 4]. Fix or remove the entry and calibrate again with 'facenet lfw'.");
+        }
+        return Threshold.SquaredL2(value);
     }
 
     /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
@@ -134,21 +174,40 @@ public sealed class FaceEmbedder : IDisposable
 
     /// <summary>Decodes and embeds one image file.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, empty, truncated, too large or not an image.</exception>
-    public float[] Embed(string imagePath) => Embed(_decoder.Decode(imagePath));
+    /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
+    public float[] Embed(string imagePath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Embed(_decoder.Decode(imagePath));
+    }
 
     /// <summary>Embeds one decoded image.</summary>
+    /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
     public float[] Embed(RgbImage image) => EmbedImages([image])[0];
 
     /// <summary>Embeds decoded images; each result is independent of the others in the list.</summary>
+    /// <exception cref="ArgumentNullException">The list or one of its images is null.</exception>
+    /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
+    /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
     public float[][] EmbedImages(IReadOnlyList<RgbImage> images)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new float[images.Count][];
         int sample = Preprocessing.SampleSize;
         for (int start = 0; start < images.Count; start += BatchSize)
         {
             int count = Math.Min(BatchSize, images.Count - start);
             float[] batch = new float[count * sample];
-            Parallel.For(0, count, i => _preprocessor.Apply(images[start + i], batch.AsSpan(i * sample, sample)));
+            try
+            {
+                Parallel.For(0, count, i => _preprocessor.Apply(images[start + i], batch.AsSpan(i * sample, sample)));
+            }
+            catch (AggregateException e)
+            {
+                // Callers expect the preprocessing error itself (such as a NaN pixel), not the parallel wrapper.
+                ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
             float[] output = new float[count * Dimension];
             Model.Embed(batch, count, output);
             for (int i = 0; i < count; i++)
@@ -163,9 +222,12 @@ public sealed class FaceEmbedder : IDisposable
     /// Embeds image files in batches. A file that cannot be decoded or preprocessed gets an error entry and
     /// the rest go on; <paramref name="progress"/> receives the number of files finished so far.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
     public IReadOnlyList<FileEmbedding> EmbedFiles(IReadOnlyList<string> paths, IProgress<int>? progress = null,
         CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(paths);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new FileEmbedding[paths.Count];
         int sample = Preprocessing.SampleSize;
         float[] batch = new float[BatchSize * sample];
@@ -213,5 +275,13 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        Model.Dispose();
+    }
 }

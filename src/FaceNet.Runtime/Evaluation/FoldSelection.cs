@@ -79,6 +79,12 @@ public sealed class FoldSelection
                     throw new FormatException(
                         $"Fold range '{item}' in '{text}' runs backwards; write it as {last}-{first}.");
                 }
+                if (first < 1 || last > foldCount)
+                {
+                    // Checked before the expansion, so a range such as 1-2000000000 fails at once.
+                    throw new ArgumentException(
+                        $"Fold range '{item}' is out of range; folds are numbered 1 to {foldCount}.", nameof(text));
+                }
                 for (int fold = first; fold <= last; fold++)
                 {
                     folds.Add(fold);

@@ -101,7 +101,8 @@ public static class OnnxExporter
         {
             if (!values.TryGetValue(name, out var v))
             {
-                throw new InvalidOperationException($"Tensor '{name}' is missing from the model's parameters and states.");
+                throw new InvalidOperationException(
+                    $"Tensor '{name}' is missing from the model's parameters and states.");
             }
             return Graph.AddInitializer(name, v.Dims, v.Values);
         }

@@ -35,7 +35,9 @@ internal sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Adds an int64 vector initializer (such as Pad's pads or Reshape's shape) and returns its name.</summary>
+    /// <summary>
+    /// Adds an int64 vector initializer (such as Pad's pads or Reshape's shape) and returns its name.
+    /// </summary>
     public string AddInt64Initializer(string name, long[] values)
     {
         var tensor = new ProtobufWriter().Int64(1, values.Length).Int64(2, ElementInt64).String(8, name)

@@ -51,6 +51,11 @@ public sealed class ImageDecoder
     public RgbImage Decode(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            // Reading a folder fails with "access denied" on Linux, which sends the user to the permissions.
+            throw new ImageDecodeException(path, $"Image '{path}' is a folder, not an image file; pass an image file.");
+        }
         byte[] data;
         try
         {

@@ -52,6 +52,19 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compare_Json_KeepsUnicodeFileNames()
+    {
+        string unicode = Path.Combine(Path.GetDirectoryName(_sameA)!, "Zoë 日本.png");
+        File.Copy(_sameA, unicode);
+
+        var (exitCode, output, _) = CliTestData.Invoke("compare", unicode, _sameB, "--baseline", "pixels", "--format", "json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Zoë 日本.png", output);
+        Assert.Equal(unicode, JsonDocument.Parse(output).RootElement.GetProperty("a").GetString());
+    }
+
+    [Fact]
     public void Compare_DefaultThreshold_ConvertedToEveryMetric()
     {
         JsonElement json = CompareJson(_sameA, _sameB);

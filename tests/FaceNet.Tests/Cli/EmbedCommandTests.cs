@@ -118,4 +118,56 @@ public sealed class EmbedCommandTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("exactly one model", error);
     }
+
+    [Fact]
+    public void Embed_OutIsFolder_IsUsageError()
+    {
+        string images = ImagesWithCorruptFile();
+        string outFolder = _data.Folder("out");
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", outFolder, "--baseline", "pixels");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a folder", error);
+    }
+
+    [Fact]
+    public void Embed_EmptyOut_IsUsageError()
+    {
+        string images = ImagesWithCorruptFile();
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", "", "--baseline", "pixels");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--out", error);
+    }
+
+    [Fact]
+    public void Embed_UnwritableOut_ExitsOneWithoutStackTrace()
+    {
+        string images = ImagesWithCorruptFile();
+        // A file name longer than the 255 bytes Linux file systems allow: the folder exists, the write fails.
+        string outPath = Path.Combine(_data.Root, new string('a', 300) + ".csv");
+
+        var (exitCode, _, error) = CliTestData.Invoke("embed", images, "--out", outPath, "--baseline", "pixels");
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: ", error.Split('\n').Single(line => line.Contains("error", StringComparison.OrdinalIgnoreCase)));
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public void Embed_ParentFolderLink_EmbedsOnce()
+    {
+        string images = _data.Folder("linked");
+        CliTestData.WriteIdentities(images, firstIdentity: 0, counts: [2]);
+        Directory.CreateSymbolicLink(Path.Combine(images, CliTestData.IdentityName(0), "loop"), images);
+        string outPath = Path.Combine(_data.Root, "linked.csv");
+
+        var (exitCode, output, error) = CliTestData.Invoke("embed", images, "--out", outPath, "--baseline", "pixels");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("embedded 2 of 2 images", output);
+        Assert.Contains("symbolic link", error);
+    }
 }

@@ -168,4 +168,58 @@ public sealed class LfwCommandTests : IDisposable
         Assert.Equal(2, exitCode);
         Assert.Contains("pairs.txt", error);
     }
+
+    [Fact]
+    public void Lfw_FoldOutOfRange_IsUsageError()
+    {
+        WritePairs("\n", withMissingImage: false);
+
+        var (exitCode, _, error) = Invoke("--folds", "4");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--folds '4'", error);
+        Assert.Contains("1 to 3", error);
+        Assert.DoesNotContain("(Parameter", error);
+    }
+
+    [Fact]
+    public void Lfw_RocPathIsFolder_IsUsageError()
+    {
+        WritePairs("\n", withMissingImage: false);
+        var root = new RootCommand { LfwCommand.Create() };
+        var error = new StringWriter();
+        string[] args = ["lfw", "--baseline", "pixels", "--data-root", _root, "--roc", _root, "--no-cache"];
+
+        int exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a folder", error.ToString());
+    }
+
+    [Fact]
+    public void Lfw_SingleFold_MessageHasNoParameterName()
+    {
+        WritePairs("\n", withMissingImage: false);
+
+        var (_, _, error) = Invoke("--folds", "2");
+
+        Assert.DoesNotContain("(Parameter", error);
+    }
+
+    [Fact]
+    public void Lfw_CacheIsFile_IsUsageError()
+    {
+        WritePairs("\n", withMissingImage: false);
+        var root = new RootCommand { LfwCommand.Create() };
+        var error = new StringWriter();
+        string pairs = Path.Combine(_root, "lfw", "pairs.txt");
+        string[] args = ["lfw", "--baseline", "pixels", "--data-root", _root, "--roc", Path.Combine(_root, "roc.png"),
+            "--cache", pairs];
+
+        int exitCode = root.Parse(args).Invoke(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--cache", error.ToString());
+        Assert.DoesNotContain("embedding:", error.ToString());
+    }
 }

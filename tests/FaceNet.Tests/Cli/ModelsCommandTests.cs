@@ -95,6 +95,24 @@ public class ModelsCommandTests
     }
 
     [Fact]
+    public void Models_UnknownLayersName_IsUsageError()
+    {
+        var (exitCode, _, error) = Invoke("models", "--layers", "nn9");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: ", error);
+    }
+
+    [Fact]
+    public void Models_ZeroEmbeddingSize_IsUsageError()
+    {
+        var (exitCode, _, error) = Invoke("models", "--embedding-size", "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("error: ", error);
+    }
+
+    [Fact]
     public void Models_UnknownFormat_Fails()
     {
         var (exitCode, _, error) = Invoke("models", "--format", "xml");

@@ -113,6 +113,44 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Contains("--data", stderr.ToString());
     }
 
+    [Fact]
+    public void Run_SingleImageIdentities_OmitsParameterName()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_folder, "single")).FullName;
+        var random = new Random(5);
+        for (int identity = 0; identity < 2; identity++)
+        {
+            string person = Directory.CreateDirectory(Path.Combine(data, $"person{identity}")).FullName;
+            WritePgm(Path.Combine(person, "only.pgm"), 8, 8, random);
+        }
+        var request = new TrainRequest([data], false, false, null, null, null, [], 1.0, false);
+        var stderr = new StringWriter();
+
+        int exit = TrainCommand.Run(new TrainerOptions { OutputFolder = Path.Combine(_folder, "out") }, request,
+            new StringWriter(), stderr);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("2 or more images", stderr.ToString());
+        Assert.DoesNotContain("(Parameter", stderr.ToString());
+    }
+
+    [Fact]
+    public void Run_ExistingCheckpointWithoutResume_IsUsageError()
+    {
+        string output = Directory.CreateDirectory(Path.Combine(_folder, "earlier")).FullName;
+        string checkpoint = Path.Combine(output, Trainer.CheckpointFileName);
+        File.WriteAllText(checkpoint, "earlier run");
+        string data = Directory.CreateDirectory(Path.Combine(_folder, "data")).FullName;
+        var request = new TrainRequest([data], false, false, null, null, null, [], 1.0, false);
+        var stderr = new StringWriter();
+
+        int exit = TrainCommand.Run(new TrainerOptions { OutputFolder = output }, request, new StringWriter(), stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--resume", stderr.ToString());
+        Assert.Equal("earlier run", File.ReadAllText(checkpoint));
+    }
+
     private static void WritePgm(string path, int width, int height, Random random)
     {
         var pixels = new byte[width * height];

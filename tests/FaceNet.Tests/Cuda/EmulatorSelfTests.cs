@@ -163,6 +163,39 @@ public sealed unsafe class EmulatorSelfTests : IDisposable
     }
 
     [Fact]
+    public void LargeStaticShared_SixteenKiB_LoadsAndExchanges()
+    {
+        int previousThreads = _driver.ThreadCount;
+        _driver.ThreadCount = 4;
+        try
+        {
+            const int blocks = 8;
+            int n = blocks * 256;
+            float[] input = Enumerable.Range(0, n).Select(i => (float)(i % 97)).ToArray();
+            DevicePointer inputPointer = DeviceArrays.Upload(_driver, input);
+            DevicePointer outputPointer = DeviceArrays.Filled(_driver, n, float.NaN);
+
+            ulong inputAddress = inputPointer.Address;
+            ulong outputAddress = outputPointer.Address;
+            void** arguments = stackalloc void*[] { &inputAddress, &outputAddress };
+            _driver.Launch(Function("selftest_large_static_shared"), new Dim3(blocks), new Dim3(256), 0, arguments);
+
+            // Thread t reads the 16 values of thread (t + 1) % 256 of its own block: input + k for k = 0..15.
+            float[] output = DeviceArrays.Download<float>(_driver, outputPointer, n);
+            for (int i = 0; i < n; i++)
+            {
+                int neighbour = i / 256 * 256 + (i % 256 + 1) % 256;
+                float expected = 16 * input[neighbour] + 120;
+                Assert.True(expected == output[i], $"thread {i}: {output[i]}, expected {expected}.");
+            }
+        }
+        finally
+        {
+            _driver.ThreadCount = previousThreads;
+        }
+    }
+
+    [Fact]
     public void BlockSum_FourOsThreads_KeepsSharedPerBlock()
     {
         int previousThreads = _driver.ThreadCount;

@@ -2,6 +2,7 @@ using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Checkpoints;
 using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
 using FaceNet.Runtime.Tensors;
@@ -280,5 +281,88 @@ public sealed class FaceEmbedderTests : IClassFixture<UntrainedNn4Small2>, IDisp
         var exception = Assert.Throws<FileNotFoundException>(() => FaceEmbedder.Load(path));
 
         Assert.Contains(path, exception.Message);
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("-0.5")]
+    [InlineData("NaN")]
+    [InlineData("one")]
+    public void Load_InvalidStoredThreshold_FailsNamingFile(string threshold)
+    {
+        string path = Path.Combine(_folder, "threshold.fnet");
+        var metadata = new Dictionary<string, string> { [FaceEmbedder.ThresholdMetadataKey] = threshold };
+        ModelCheckpoint.Save(path, _network.Network, metadata: metadata);
+
+        var exception = Assert.Throws<InvalidDataException>(() => FaceEmbedder.Load(path));
+
+        Assert.Contains(path, exception.Message);
+        Assert.Contains(FaceEmbedder.ThresholdMetadataKey, exception.Message);
+    }
+
+    [Fact]
+    public void Load_StoredThreshold_IsUsed()
+    {
+        string path = Path.Combine(_folder, "threshold.fnet");
+        var metadata = new Dictionary<string, string> { [FaceEmbedder.ThresholdMetadataKey] = "0.95" };
+        ModelCheckpoint.Save(path, _network.Network, metadata: metadata);
+
+        using FaceEmbedder loaded = FaceEmbedder.Load(path);
+
+        Assert.Equal(Threshold.SquaredL2(0.95), loaded.Threshold);
+    }
+
+    [Fact]
+    public void Load_InvalidPreprocessing_FailsNamingFile()
+    {
+        string path = Path.Combine(_folder, "preprocessing.fnet");
+        var contract = FaceEmbedder.PreprocessingJson(_network.Embedder.Preprocessing);
+        contract["CropFraction"] = 0;
+        ModelCheckpoint.Save(path, _network.Network, preprocessing: contract);
+
+        var exception = Assert.Throws<InvalidDataException>(() => FaceEmbedder.Load(path));
+
+        Assert.Contains(path, exception.Message);
+        Assert.Contains("CropFraction", exception.Message);
+    }
+
+    [Fact]
+    public void Load_Folder_SuggestsCheckpointFile()
+    {
+        var exception = Assert.Throws<FileNotFoundException>(() => FaceEmbedder.Load(_folder));
+
+        Assert.Contains("is a folder", exception.Message);
+        Assert.Contains(Path.Combine(_folder, "checkpoint.fnet"), exception.Message);
+    }
+
+    [Fact]
+    public void Embed_NaNPixel_ThrowsArgumentException()
+    {
+        RgbImage image = PatternImage(seed: 8, width: 20, height: 20);
+        image[3, 4, 1] = float.NaN;
+
+        var exception = Assert.Throws<ArgumentException>(() => _network.Embedder.Embed(image));
+
+        Assert.Contains("NaN", exception.Message);
+    }
+
+    [Fact]
+    public void Embed_AfterDispose_ThrowsObjectDisposed()
+    {
+        FaceEmbedder embedder = FaceEmbedder.PixelBaseline();
+        embedder.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => embedder.Embed(PatternImage(seed: 9, width: 20, height: 20)));
+    }
+
+    [Fact]
+    public void Dispose_Twice_DoesNotThrow()
+    {
+        FaceEmbedder embedder = FaceEmbedder.Untrained("nn4-small2", seed: 4);
+        embedder.Dispose();
+
+        var exception = Record.Exception(embedder.Dispose);
+
+        Assert.Null(exception);
     }
 }

@@ -41,4 +41,14 @@ public class FoldSelectionTests
     {
         Assert.Equal("1-3,7,9-10", FoldSelection.Parse("1,2,3,7,9,10", 10).ToString());
     }
+
+    [Fact]
+    public void Parse_RangePastLastFold_FailsNamingRange()
+    {
+        // The range is rejected as a whole before it is expanded fold by fold.
+        var exception = Assert.Throws<ArgumentException>(() => FoldSelection.Parse("2-1000000", 10));
+
+        Assert.Contains("'2-1000000'", exception.Message);
+        Assert.Contains("1 to 10", exception.Message);
+    }
 }

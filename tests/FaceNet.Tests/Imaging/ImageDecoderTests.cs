@@ -250,4 +250,20 @@ public sealed class ImageDecoderTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ImageDecoder(new ImageDecodeOptions { MaxPixels = 0 }));
     }
+
+    [Fact]
+    public void Decode_Folder_ReportsFolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("facenet-decode-").FullName;
+        try
+        {
+            var exception = Assert.Throws<ImageDecodeException>(() => new ImageDecoder().Decode(folder));
+
+            Assert.Contains("is a folder", exception.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder);
+        }
+    }
 }
