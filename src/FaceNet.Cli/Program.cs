@@ -18,6 +18,8 @@ internal static class Program
         root.Subcommands.Add(IdentifyCommand.Create());
         root.Subcommands.Add(ClusterCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SelftestCommand.Create());
         return root;
     }
