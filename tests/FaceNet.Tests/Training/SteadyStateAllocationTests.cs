@@ -12,6 +12,11 @@ namespace FaceNet.Tests.Training;
 /// A training step of nn4-small2 (forward, semi-hard triplet loss, backward, AdaGrad update) in steady
 /// state takes every tensor from the buffer pool: no new pooled array and no large managed allocation.
 /// </summary>
+/// <remarks>
+/// GC.GetTotalAllocatedBytes counts the whole process, so this class runs in a collection that xunit
+/// runs alone, after the parallel tests.
+/// </remarks>
+[Collection(AllocationMeasurementCollection.Name)]
 public class SteadyStateAllocationTests
 {
     /// <summary>
@@ -62,4 +67,11 @@ public class SteadyStateAllocationTests
             $"A steady-state step allocated {allocatedPerStep:N0} managed bytes (budget {SmallObjectBudgetBytes:N0}).");
         Assert.True(GC.CollectionCount(2) - largeObjectCollectionsBefore <= 1, "Steady-state steps forced repeated full collections.");
     }
+}
+
+/// <summary>Tests that measure process-wide allocation and must not share the process with other tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasurementCollection
+{
+    public const string Name = "Allocation measurement";
 }
