@@ -3,13 +3,13 @@
 # (LFW people of folds 1-5, LFW people absent from pairs.txt, Extended Yale B), then measure it on
 # LFW folds 6-10 next to the untrained network and the pixel baseline, measured the same way.
 #
-#   STEPS=400 OUT=runs/nn4-small2 bash scripts/train-and-evaluate.sh
+#   STEPS=1644 OUT=runs/nn4-small2 bash scripts/train-and-evaluate.sh
 #
 # Rerunning with a larger STEPS continues the same run from its last checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps=${STEPS:-400}
+steps=${STEPS:-1644}
 out=${OUT:-runs/nn4-small2}
 arch=${ARCH:-nn4-small2}
 bin=artifacts/facenet
@@ -20,7 +20,8 @@ facenet="$bin/facenet"
 resume=()
 [ -f "$out/checkpoint.fnet" ] && resume=(--resume)
 "$facenet" train --arch "$arch" --include-lfw --include-yale-b --exclude-lfw-folds 6-10 \
-  --center-crop 0.6 --steps "$steps" --checkpoint-every 25 --seed 1 --out "$out" "${resume[@]}"
+  --center-crop 0.6 --optimizer adam --lr 0.001 --steps "$steps" --checkpoint-every 25 --seed 1 \
+  --out "$out" "${resume[@]}"
 
 "$facenet" lfw --folds 6-10 --model "$out/checkpoint.fnet" --roc "$out/lfw-roc.png" --format json \
   > "$out/lfw-trained.json"
