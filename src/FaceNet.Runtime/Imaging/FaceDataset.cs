@@ -175,12 +175,24 @@ public sealed class FaceDataset
         return new FaceDataset(Root, identities, images, Skipped);
     }
 
-    /// <summary>Lists a folder's entries sorted by ordinal name; a folder that cannot be listed is recorded.</summary>
+    /// <summary>
+    /// Lists a folder's entries sorted by ordinal name. Hidden entries (names starting with a dot, such as
+    /// <c>.DS_Store</c> or <c>.thumbnails/</c>) and a folder that cannot be listed are recorded as skipped.
+    /// </summary>
     private static List<FileSystemInfo> SortedEntries(string folder, List<DatasetProblem> skipped)
     {
         try
         {
-            var entries = new DirectoryInfo(folder).EnumerateFileSystemInfos().ToList();
+            var entries = new List<FileSystemInfo>();
+            foreach (FileSystemInfo entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+            {
+                if (entry.Name.StartsWith('.'))
+                {
+                    skipped.Add(new DatasetProblem(entry.FullName, "hidden entry (name starts with a dot)"));
+                    continue;
+                }
+                entries.Add(entry);
+            }
             entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
             return entries;
         }

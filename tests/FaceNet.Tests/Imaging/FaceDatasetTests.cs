@@ -47,6 +47,21 @@ public sealed class FaceDatasetTests
     }
 
     [Fact]
+    public void Scan_HiddenEntries_SkippedNotIdentities()
+    {
+        using TempFolder folder = SmallDataset();
+        folder.Write(".cache/Cached_0001.png", GreyPng(5));
+        folder.Write("Zoe/.Zoe_0003.png", GreyPng(6));
+
+        var dataset = FaceDataset.Scan(folder.Path);
+
+        Assert.DoesNotContain(".cache", dataset.Identities);
+        Assert.DoesNotContain(dataset.Images, image => Path.GetFileName(image.Path).StartsWith('.'));
+        Assert.Contains(dataset.Skipped, problem => Path.GetFileName(problem.Path) == ".cache");
+        Assert.Contains(dataset.Skipped, problem => Path.GetFileName(problem.Path) == ".Zoe_0003.png");
+    }
+
+    [Fact]
     public void Scan_MissingRoot_NamesFolder()
     {
         string missing = Path.Combine(Path.GetTempPath(), "facenet-no-such-folder-" + Guid.NewGuid().ToString("N"));
