@@ -70,7 +70,19 @@ public static class ModelCheckpoint
     public static CheckpointData Load(string path, FaceNetModel model)
     {
         CheckpointData data = CheckpointFile.Read(path);
-        Validate(data, model, Path.GetFullPath(path));
+        Apply(data, model, Path.GetFullPath(path));
+        return data;
+    }
+
+    /// <summary>
+    /// Checks checkpoint data already read from <paramref name="path"/> against <paramref name="model"/> and
+    /// only then copies its weights and states into the model, so a caller that needs the header first
+    /// does not read the file twice.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The data does not match the model; the model is unchanged.</exception>
+    public static void Apply(CheckpointData data, FaceNetModel model, string path)
+    {
+        Validate(data, model, path);
 
         foreach (Parameter p in model.Parameters())
         {
@@ -80,7 +92,6 @@ public static class ModelCheckpoint
         {
             tensor.Backend.Upload(data.Find(name)!.Values, tensor);
         }
-        return data;
     }
 
     /// <summary>Throws when <paramref name="data"/> cannot be loaded into <paramref name="model"/>.</summary>

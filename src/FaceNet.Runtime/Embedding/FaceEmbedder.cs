@@ -102,7 +102,7 @@ public sealed class FaceEmbedder : IDisposable
         try
         {
             model.Allocate(backend, seed: 0);
-            ModelCheckpoint.Load(checkpointPath, model);
+            ModelCheckpoint.Apply(header, model, Path.GetFullPath(checkpointPath));
             Preprocessing preprocessing = header.Preprocessing is null
                 ? ModelDefaults.For(model)
                 : ReadPreprocessing(checkpointPath, header.Preprocessing.ToJsonString());

@@ -109,14 +109,7 @@ public static class TrainingCheckpoint
         var state = new TrainingCheckpointState(step, options, preprocessing);
         check?.Invoke(state);
 
-        foreach (Parameter p in model.Parameters())
-        {
-            p.Value.Backend.Upload(data.Find(p.Name)!.Values, p.Value);
-        }
-        foreach (var (name, tensor) in model.States())
-        {
-            tensor.Backend.Upload(data.Find(name)!.Values, tensor);
-        }
+        ModelCheckpoint.Apply(data, model, fullPath);
         foreach (var (name, tensor) in optimizer.State)
         {
             tensor.Backend.Upload(data.Find(name)!.Values, tensor);
