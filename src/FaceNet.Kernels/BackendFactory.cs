@@ -18,7 +18,7 @@ public static class BackendFactory
     /// </summary>
     /// <exception cref="ArgumentException">The name is not one of <see cref="Devices"/>.</exception>
     /// <exception cref="CudaException"><c>cuda</c>: no NVIDIA driver, no PTX in the build, or the GPU is older than
-    /// compute capability 8.0; <c>emulated</c>: <c>libfacenet_emu.so</c> is missing. The message says which.</exception>
+    /// compute capability 8.0; <c>emulated</c>: <c>libfacenet_emu.so</c> is missing. The message names the missing piece.</exception>
     public static IBackend Create(string device)
     {
         ArgumentNullException.ThrowIfNull(device);

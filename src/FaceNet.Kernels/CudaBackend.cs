@@ -52,7 +52,7 @@ public sealed partial class CudaBackend : IBackend, IDisposable
     /// Opens the named driver (<c>cuda</c> for the GPU, <c>emulated</c> for the CPU emulator) and creates a
     /// backend that owns it.
     /// </summary>
-    /// <exception cref="CudaException">The driver cannot be opened; the message says why.</exception>
+    /// <exception cref="CudaException">The driver cannot be opened. The message gives the reason.</exception>
     /// <exception cref="ArgumentException">The name is neither <c>cuda</c> nor <c>emulated</c>.</exception>
     public static CudaBackend Open(string driverName = "cuda") => new(CudaDriverFactory.Open(driverName));
 

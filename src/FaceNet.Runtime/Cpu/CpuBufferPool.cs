@@ -3,7 +3,7 @@ using FaceNet.Runtime.Backends;
 namespace FaceNet.Runtime.Cpu;
 
 /// <summary>
-/// Pool of float arrays keyed by exact length. A training step with a fixed batch asks for the same
+/// Pool of float arrays keyed by exact length. A training step with a fixed batch requests the same
 /// lengths every time, so after the first step every request is served from the pool and no large array
 /// is allocated.
 /// </summary>

@@ -12,7 +12,7 @@ public sealed record TrainingBatch(int[] Images, int[] Labels, int Identities);
 /// </summary>
 /// <remarks>
 /// Batch <c>s</c> depends only on the seed and <c>s</c>, never on earlier draws, so a run resumed at
-/// step s sees exactly the batches an uninterrupted run would. Identities are visited in a seeded
+/// step s draws exactly the batches an uninterrupted run would. Identities are visited in a seeded
 /// shuffled order that is reshuffled every pass over the identities.
 /// </remarks>
 public sealed class BatchSampler
@@ -94,9 +94,9 @@ public sealed class BatchSampler
 
         // Extra negatives: images of identities outside the batch's groups, drawn uniformly over images.
         int available = _totalImages - chosen.Sum(id => _imagesByIdentity[id].Length);
-        int wanted = Math.Min(ExtraNegatives, available);
-        var taken = new HashSet<int>();
-        while (taken.Count < wanted)
+        int extraCount = Math.Min(ExtraNegatives, available);
+        var extraImages = new HashSet<int>();
+        while (extraImages.Count < extraCount)
         {
             int identity = random.Next(_imagesByIdentity.Length);
             if (chosen.Contains(identity) || _imagesByIdentity[identity].Length == 0)
@@ -105,7 +105,7 @@ public sealed class BatchSampler
             }
             int[] group = _imagesByIdentity[identity];
             int image = group[random.Next(group.Length)];
-            if (taken.Add(image))
+            if (extraImages.Add(image))
             {
                 images.Add(image);
                 labels.Add(-1);

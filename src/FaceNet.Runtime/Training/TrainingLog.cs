@@ -1,8 +1,8 @@
 namespace FaceNet.Runtime.Training;
 
 /// <summary>
-/// The CSV log of a training run, one row per step. Rows are flushed as they are written so a killed run
-/// keeps its history; on resume, rows after the resumed step are dropped so the log matches the run.
+/// The CSV log of a training run, one row per step. Rows are flushed as they are written, so a killed run
+/// keeps its history. On resume, rows after the resumed step are dropped so that the log matches the run.
 /// </summary>
 public sealed class TrainingLog : IDisposable
 {
@@ -33,7 +33,7 @@ public sealed class TrainingLog : IDisposable
     /// <summary>Reopens a log for a run resumed after <paramref name="resumedStep"/>, keeping earlier rows.</summary>
     public static TrainingLog Resume(string path, long resumedStep)
     {
-        var kept = new List<StepRecord>();
+        var earlierRows = new List<StepRecord>();
         if (File.Exists(path))
         {
             foreach (string line in File.ReadLines(path).Skip(1))
@@ -56,17 +56,17 @@ public sealed class TrainingLog : IDisposable
                 {
                     break;
                 }
-                kept.Add(record);
+                earlierRows.Add(record);
             }
         }
         var writer = new StreamWriter(path, append: false);
         writer.WriteLine(StepRecord.CsvHeader);
-        foreach (StepRecord record in kept)
+        foreach (StepRecord record in earlierRows)
         {
             writer.WriteLine(record.ToCsv());
         }
         writer.Flush();
-        return new TrainingLog(path, writer, kept);
+        return new TrainingLog(path, writer, earlierRows);
     }
 
     /// <summary>Appends a row and flushes it.</summary>

@@ -42,7 +42,7 @@ public sealed class UntrainedNn4Small2 : IDisposable
 public sealed class FaceEmbedderTests : IClassFixture<UntrainedNn4Small2>, IDisposable
 {
     // Batch composition may change GEMM blocking and so the float32 summation order, which moves results
-    // in their last bits. A sample never sees its neighbours' values, so 1e-5 is ample.
+    // in their last bits. No kernel mixes one sample's values into another's, so 1e-5 is ample.
     private const float BatchTolerance = 1e-5f;
 
     private const double UnitLengthTolerance = 1e-5;
