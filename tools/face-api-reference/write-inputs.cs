@@ -1,6 +1,6 @@
 #:project ../../src/FaceNet.Runtime/FaceNet.Runtime.csproj
 #:property PublishAot=false
-// Writes the face-api recognition inputs of LFW images for embed.mjs: decode, centre crop of 0.6 of each
+// Writes the face-api recognition inputs of LFW images for embed.mjs: decode, centre crop of 0.45 of each
 // side, bilinear resize to 150x150 (FaceRecognitionNet.Preprocessing), then HWC float32 on the 0..255 scale.
 //
 // usage: dotnet run write-inputs.cs -- LFW_IMAGES_DIR OUTPUT_DIR Person/Person_0001.jpg ...

@@ -170,7 +170,7 @@ public sealed class FaceEmbedder : IDisposable
     /// </summary>
     /// <param name="backend">Where the network runs; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
-    /// <param name="preprocessing">How images become the 150x150 input; a centred crop of 0.6 when null.</param>
+    /// <param name="preprocessing">How images become the 150x150 input; <see cref="FaceRecognitionNet.Preprocessing"/> when null.</param>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder FaceApiResNet(IBackend? backend = null, string? modelsDirectory = null,
         Preprocessing? preprocessing = null)
