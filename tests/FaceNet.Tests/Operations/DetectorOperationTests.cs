@@ -61,29 +61,6 @@ public class DetectorOperationTests
     }
 
     [Fact]
-    public void Add_TwoInputs_MatchesReference()
-    {
-        int[] dims = [2, 3, 4, 5];
-        float[] a = GradientCheck.RandomValues(120, 63);
-        float[] b = GradientCheck.RandomValues(120, 64);
-
-        GradientCheck.Run("Add", [new CheckInput(dims, a), new CheckInput(dims, b)],
-            (g, t) => Arithmetic.Add(g, t[0], t[1]),
-            r => r[0].Zip(r[1], (x, y) => x + y).ToArray());
-    }
-
-    [Fact]
-    public void Add_SameTensorTwice_DoublesGradient()
-    {
-        int[] dims = [1, 2, 2, 2];
-        float[] a = GradientCheck.RandomValues(8, 65);
-
-        GradientCheck.Run("Add x + x", [new CheckInput(dims, a)],
-            (g, t) => Arithmetic.Add(g, t[0], t[0]),
-            r => r[0].Select(x => 2 * x).ToArray());
-    }
-
-    [Fact]
     public void Crop2d_Window_MatchesReference()
     {
         int[] dims = [2, 3, 5, 6];
