@@ -76,6 +76,35 @@ public interface IBackend
     /// </summary>
     void Conv2dBackwardFilter(in Conv2dGeometry g, Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias);
 
+    /// <summary>
+    /// Depthwise convolution, one filter per channel:
+    /// <c>y[n, c, oh, ow] = bias[c] + sum over kh, kw of weight[c, 0, kh, kw] * x[n, c, oh * strideH - padH + kh,
+    /// ow * strideW - padW + kw]</c>, positions outside the input reading 0. <c>g.OutChannels</c> equals
+    /// <c>g.InChannels</c>. x: (N, C, H, W); weight: (C, 1, KH, KW); bias: (C) or null; y: (N, C, OH, OW).
+    /// </summary>
+    void DepthwiseConv2dForward(in Conv2dGeometry g, Tensor x, Tensor weight, Tensor? bias, Tensor y);
+
+    /// <summary>Adds the depthwise convolution's input gradient into dx (N, C, H, W) from dy (N, C, OH, OW).</summary>
+    void DepthwiseConv2dBackwardData(in Conv2dGeometry g, Tensor dy, Tensor weight, Tensor dx);
+
+    /// <summary>
+    /// <c>dWeight[c, 0, kh, kw] += sum over n, oh, ow of x[n, c, ...] * dy[n, c, oh, ow]</c> and
+    /// <c>dBias[c] += sum of dy over N, OH, OW</c> (when dBias is not null).
+    /// </summary>
+    void DepthwiseConv2dBackwardFilter(in Conv2dGeometry g, Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias);
+
+    /// <summary>
+    /// Per-channel affine map <c>y[n, c, h, w] = x[n, c, h, w] * scale[c] + shift[c]</c> for x and y (N, C, H, W)
+    /// and scale, shift (C); x and y may be the same tensor.
+    /// </summary>
+    void ScaleShiftForward(Tensor x, Tensor scale, Tensor shift, Tensor y);
+
+    /// <summary><c>dx[n, c, h, w] += dy[n, c, h, w] * scale[c]</c>.</summary>
+    void ScaleShiftBackwardData(Tensor dy, Tensor scale, Tensor dx);
+
+    /// <summary><c>dScale[c] += sum over n, h, w of dy * x</c> and <c>dShift[c] += sum over n, h, w of dy</c>.</summary>
+    void ScaleShiftBackwardParameters(Tensor x, Tensor dy, Tensor dScale, Tensor dShift);
+
     // ---- pooling and normalisation ------------------------------------------------------------
 
     /// <summary>Pooling of the given kind. x: (N, C, H, W); y: (N, C, OH, OW).</summary>
