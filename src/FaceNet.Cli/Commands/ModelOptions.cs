@@ -15,7 +15,14 @@ internal sealed class ModelOptions
 {
     public Option<string?> Checkpoint { get; } = new("--model")
     {
-        Description = "Checkpoint file (.fnet) to embed with.",
+        Description = "Checkpoint file (.fnet) to embed with, or 'face-api-resnet' for face-api's pretrained " +
+            "recognition network (weights fetched with npm on first use).",
+    };
+
+    public Option<string?> ModelsDirectory { get; } = new("--models-dir")
+    {
+        Description = "Cache folder of the pretrained face-api model files. Default: $FACENET_MODELS, else " +
+            "$XDG_CACHE_HOME/facenet/models, else ~/.cache/facenet/models.",
     };
 
     public Option<string?> Architecture { get; } = new("--arch")
@@ -58,6 +65,7 @@ internal sealed class ModelOptions
     {
         command.Options.Add(Device);
         command.Options.Add(Checkpoint);
+        command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
         command.Options.Add(Baseline);
@@ -83,7 +91,9 @@ internal sealed class ModelOptions
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {
-            embedder = FaceEmbedder.Load(checkpoint, OpenBackend(result));
+            embedder = FaceEmbedder.IsFaceApiResNetName(checkpoint)
+                ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory))
+                : FaceEmbedder.Load(checkpoint, OpenBackend(result));
         }
         else if (architecture is not null)
         {

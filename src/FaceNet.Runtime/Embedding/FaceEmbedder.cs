@@ -7,6 +7,7 @@ using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
+using FaceNet.Runtime.Pretrained;
 
 namespace FaceNet.Runtime.Embedding;
 
@@ -71,7 +72,8 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <summary>
-    /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header.
+    /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header. The name
+    /// <c>face-api-resnet</c>, when no file of that name exists, loads <see cref="FaceApiResNet"/> instead.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="checkpointPath"/> is null or empty.</exception>
     /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture,
@@ -80,6 +82,10 @@ public sealed class FaceEmbedder : IDisposable
     public static FaceEmbedder Load(string checkpointPath, IBackend? backend = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        if (IsFaceApiResNetName(checkpointPath))
+        {
+            return FaceApiResNet(backend);
+        }
         if (Directory.Exists(checkpointPath))
         {
             throw new FileNotFoundException(
@@ -151,6 +157,27 @@ public sealed class FaceEmbedder : IDisposable
                 "squared L2 distance in [0, 4]. Fix or remove the entry and calibrate again with 'facenet lfw'.");
         }
         return Threshold.SquaredL2(value);
+    }
+
+    /// <summary>Whether <paramref name="name"/> names the pretrained face-api ResNet rather than a checkpoint file.</summary>
+    public static bool IsFaceApiResNetName(string name) =>
+        string.Equals(name, FaceRecognitionNet.ModelName, StringComparison.OrdinalIgnoreCase) && !File.Exists(name);
+
+    /// <summary>
+    /// face-api's pretrained recognition ResNet (see <see cref="FaceRecognitionNet"/>) with its weights from the
+    /// model cache, fetched with npm on first use. Its descriptors are not unit length, so the threshold is
+    /// face-api's Euclidean distance of 0.6 rather than a squared L2 distance between unit vectors.
+    /// </summary>
+    /// <param name="backend">Where the network runs; the CPU when null.</param>
+    /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
+    /// <param name="preprocessing">How images become the 150x150 input; a centred crop of 0.6 when null.</param>
+    /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
+    public static FaceEmbedder FaceApiResNet(IBackend? backend = null, string? modelsDirectory = null,
+        Preprocessing? preprocessing = null)
+    {
+        NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(new FaceApiModelStore(modelsDirectory),
+            backend, preprocessing);
+        return new FaceEmbedder(model, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
     }
 
     /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
