@@ -220,21 +220,27 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>Decodes and embeds one image file.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, empty, truncated, too large or not an image.</exception>
     /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
     public float[] Embed(string imagePath)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Embed(_decoder.Decode(imagePath));
+        return EmbedNamedImages([_decoder.Decode(imagePath)], _ => imagePath)[0];
     }
 
     /// <summary>Embeds one decoded image.</summary>
     /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
     public float[] Embed(RgbImage image) => EmbedImages([image])[0];
 
     /// <summary>Embeds decoded images; each result is independent of the others in the list.</summary>
     /// <exception cref="ArgumentNullException">The list or one of its images is null.</exception>
     /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
     /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
-    public float[][] EmbedImages(IReadOnlyList<RgbImage> images)
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
+    public float[][] EmbedImages(IReadOnlyList<RgbImage> images) => EmbedNamedImages(images, i => $"image {i}");
+
+    /// <summary>Embeds decoded images; <paramref name="nameOf"/> names image i in error messages.</summary>
+    private float[][] EmbedNamedImages(IReadOnlyList<RgbImage> images, Func<int, string> nameOf)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -246,7 +252,7 @@ public sealed class FaceEmbedder : IDisposable
             float[] batch = new float[count * sample];
             try
             {
-                Parallel.For(0, count, i => _preprocessor.Apply(ModelInput(images[start + i], $"image {start + i}"),
+                Parallel.For(0, count, i => _preprocessor.Apply(ModelInput(images[start + i], nameOf(start + i)),
                     batch.AsSpan(i * sample, sample)));
             }
             catch (AggregateException e)
