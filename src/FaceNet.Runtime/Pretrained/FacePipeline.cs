@@ -9,8 +9,8 @@ namespace FaceNet.Runtime.Pretrained;
 /// (<see cref="FaceAligner"/>) that yields the recognition network's 150 x 150 input.
 /// </summary>
 /// <remarks>
-/// When an image holds several faces, <see cref="AlignLargest"/> uses the one with the largest detection box,
-/// the usual subject of a portrait; <see cref="Locate"/> returns them all. Calls are serialised with a lock,
+/// When an image contains several faces, <see cref="AlignLargest"/> uses the one with the largest detection
+/// box, the usual subject of a portrait. <see cref="Locate"/> returns them all. Calls are serialised with a lock,
 /// because the networks share one backend, so an instance may be used from several threads.
 /// </remarks>
 public sealed class FacePipeline : IDisposable

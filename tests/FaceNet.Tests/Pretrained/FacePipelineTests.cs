@@ -8,8 +8,18 @@ using FaceNet.Tests.Cli;
 
 namespace FaceNet.Tests.Pretrained;
 
+/// <summary>One pretrained embedder with the tiny detector, loaded once for the pipeline tests.</summary>
+public sealed class PretrainedFaceEmbedder : IDisposable
+{
+    public FaceEmbedder Embedder { get; } = FaceEmbedder.LoadPretrained("tiny");
+
+    public FacePipeline Faces => Embedder.Faces!;
+
+    public void Dispose() => Embedder.Dispose();
+}
+
 /// <summary>Detection, landmarks, alignment and embedding of photos end to end.</summary>
-public sealed class FacePipelineTests : IDisposable
+public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClassFixture<PretrainedFaceEmbedder>, IDisposable
 {
     private readonly CliTestData _data = new();
 
@@ -32,7 +42,7 @@ public sealed class FacePipelineTests : IDisposable
     [Fact]
     public void DetectFaces_LfwPortrait_FindsOneAlignedFace()
     {
-        using FaceEmbedder embedder = FaceEmbedder.LoadPretrained("tiny");
+        FaceEmbedder embedder = pretrained.Embedder;
         RgbImage image = new ImageDecoder().Decode(LfwImage("AJ_Cook", 1));
 
         IReadOnlyList<DetectedFace> faces = embedder.DetectFaces(image);
@@ -49,7 +59,7 @@ public sealed class FacePipelineTests : IDisposable
     [Fact]
     public void Align_LfwPortrait_PutsEyesOnTemplate()
     {
-        using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny");
+        FacePipeline pipeline = pretrained.Faces;
         RgbImage image = new ImageDecoder().Decode(LfwImage("George_W_Bush", 2));
 
         LocatedFace face = Assert.Single(pipeline.Locate(image));
@@ -71,9 +81,7 @@ public sealed class FacePipelineTests : IDisposable
     public void Embed_BlankImage_ThrowsFaceNotFound()
     {
         string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
-        using FaceEmbedder embedder = FaceEmbedder.LoadPretrained("tiny");
-
-        var error = Assert.Throws<FaceNotFoundException>(() => embedder.Embed(blank));
+        var error = Assert.Throws<FaceNotFoundException>(() => pretrained.Embedder.Embed(blank));
 
         Assert.Contains("grey.png", error.Message);
     }
@@ -81,6 +89,7 @@ public sealed class FacePipelineTests : IDisposable
     [Fact]
     public void AlignLargest_CentreFallback_CountsAndAligns()
     {
+        // A pipeline of its own, because the fallback setting and its counter are state.
         using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny");
         pipeline.Fallback = NoFaceFallback.CentreBox;
         var grey = new RgbImage(100, 100);
@@ -111,11 +120,11 @@ public sealed class FacePipelineTests : IDisposable
         string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
 
         var (exitCode, _, error) = CliTestData.Invoke(["compare", LfwImage("George_W_Bush", 1), blank,
-            "--pretrained", "--detector", "ssd"]);
+            "--model", "face-api-resnet", "--detector", "tiny"]);
 
         Assert.Equal(1, exitCode);
         Assert.Contains("No face found in", error);
-        Assert.Contains("ssd", error);
+        Assert.Contains("tiny-416", error);
     }
 
     [Fact]

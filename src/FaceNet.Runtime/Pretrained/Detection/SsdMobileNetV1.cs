@@ -257,8 +257,8 @@ public sealed class SsdMobileNetV1 : IFaceDetector
         int[] kept = NonMaxSuppression.Select(scored.Select(s => s.Box).ToArray(),
             scored.Select(s => s.Score).ToArray(), IouThreshold, MinConfidence, MaxResults);
 
-        // Boxes are fractions of the padded square; clamp them to it and stretch them by the square's side
-        // over the image's extent in it, so they become fractions of the image.
+        // Boxes are fractions of the padded square. Clamping them to it and stretching them by the square's
+        // side over the image's extent in it makes them fractions of the image.
         (int width, int height) = TinyFaceDetector.ScaledExtent(image.Width, image.Height, InputSize);
         double stretchX = (double)InputSize / width, stretchY = (double)InputSize / height;
         var detections = new ScoredBox[kept.Length];

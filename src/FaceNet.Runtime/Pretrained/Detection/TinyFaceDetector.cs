@@ -97,7 +97,7 @@ public sealed class TinyFaceDetector : IFaceDetector
 
     /// <summary>
     /// Runs the network on a batch (N, 3, S, S) of normalised inputs and returns the raw head
-    /// (N, 25, S / 32, S / 32): channel a * 5 + k holds value k of anchor a.
+    /// (N, 25, S / 32, S / 32): channel a * 5 + k contains value k of anchor a.
     /// </summary>
     public Tensor Forward(Graph graph, Tensor input)
     {
@@ -153,9 +153,9 @@ public sealed class TinyFaceDetector : IFaceDetector
     }
 
     /// <summary>
-    /// 2x2 max pooling with TensorFlow "SAME" padding. With stride 2 that is ceil mode; with stride 1 the
+    /// 2x2 max pooling with TensorFlow "SAME" padding. With stride 2 that is ceil mode. With stride 1 the
     /// window at the last row and column reads past the input, so it pools with one cell of padding on every
-    /// side (padded cells never win) and drops the first row and column.
+    /// side, where padded cells never win, and drops the first row and column.
     /// </summary>
     private static Tensor MaxPoolSame(Graph graph, Tensor x, int stride)
     {
