@@ -1,4 +1,4 @@
-// Depthwise convolution: every channel has its own KH x KW filter and sees only itself. Tensors are
+// Depthwise convolution: every channel has its own KH x KW filter and reads only its own input plane. Tensors are
 // batch-strided views: element (n, c, h, w) is at p[n * stride + (c * H + h) * W + w]. Filters are
 // (C, 1, KH, KW), contiguous.
 #include "common.cuh"

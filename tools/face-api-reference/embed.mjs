@@ -13,9 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-// The node-wasm build is CommonJS and loads @tensorflow/tfjs (pure JavaScript, with the CPU backend) and
-// the WASM backend; the ESM builds either bundle a browser TextEncoder setup or import extensionless paths
-// that Node's ESM loader rejects.
+// The node-wasm build is CommonJS. It loads @tensorflow/tfjs (pure JavaScript, with the CPU backend) and the
+// WASM backend. The ESM builds fail under Node: the bundled one sets up a browser TextEncoder, and the
+// no-bundle one imports extensionless paths that Node's ESM loader rejects.
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs');
 const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');

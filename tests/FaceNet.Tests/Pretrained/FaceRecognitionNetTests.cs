@@ -79,7 +79,7 @@ public sealed class FaceRecognitionNetTests
     }
 
     [Fact]
-    public void Backward_BatchOfTwo_ReachesInputAndEveryParameter()
+    public void Backward_BatchOfTwo_ReachesEveryParameter()
     {
         using FaceNetModel model = FaceRecognitionNet.Create();
         model.Allocate(CpuBackend.Instance, seed: 5);
@@ -97,7 +97,8 @@ public sealed class FaceRecognitionNetTests
         foreach (Parameter parameter in model.Parameters())
         {
             double norm = SumOfSquares(parameter.Gradient);
-            Assert.True(norm > 0 && double.IsFinite(norm), $"Parameter {parameter.Name} has gradient norm^2 {norm}.");
+            Assert.True(double.IsFinite(norm), $"Parameter {parameter.Name} has gradient norm^2 {norm}.");
+            Assert.True(norm > 0, $"Parameter {parameter.Name} received no gradient.");
         }
         graph.Reset();
     }
