@@ -9,7 +9,7 @@
 // (x, y, width, height in image pixels), score, and its landmarks relative to the face crop
 // (unshiftedLandmarks) and in image pixels (landmarks), one image per line.
 //
-// Usage: npm install (same package.json as embed.mjs), then
+// Usage: npm install --ignore-scripts (the package.json of this folder), then
 //   node detect.mjs INPUT_DIR > face-api-detections.json
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
