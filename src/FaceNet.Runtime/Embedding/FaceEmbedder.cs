@@ -384,7 +384,7 @@ public sealed class FaceEmbedder : IDisposable
         return DetectFaces(_decoder.Decode(imagePath));
     }
 
-    /// <summary>The image the model sees: the aligned largest face when there is a face pipeline.</summary>
+    /// <summary>Returns the model's input image: the aligned largest face when there is a face pipeline.</summary>
     private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignLargest(image, name);
 
     /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>

@@ -8,10 +8,10 @@ using FaceNet.Runtime.Tensors;
 namespace FaceNet.Runtime.Pretrained;
 
 /// <summary>
-/// The face-api 68-point landmark network: four densely connected blocks of four convolutions (the first
-/// a full 3x3 convolution, the rest depthwise-separable; each block halves the resolution, 112 to 7), a 7x7
+/// The face-api 68-point landmark network: four densely connected blocks of four convolutions, a 7x7
 /// average pool and a fully connected layer with 136 outputs, the (x, y) of each point as fractions of the
-/// input. The face crop is padded to a square around its centre, resized bilinearly to 112 x 112 and
+/// input. The first convolution is a full 3x3 one and the rest are depthwise-separable; each block halves
+/// the resolution, from 112 to 7. The face crop is padded to a square around its centre, resized bilinearly to 112 x 112 and
 /// normalised as <c>(value - meanRgb) / 255</c>.
 /// </summary>
 public sealed class FaceLandmark68Net : IDisposable
