@@ -28,8 +28,8 @@ internal sealed class ModelOptions
     public Option<bool> Pretrained { get; } = new("--pretrained")
     {
         Description = "Use face-api's pretrained networks on photos: detect faces, find 68 landmarks, align the " +
-            "largest face to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny " +
-            "unless --detector says otherwise.",
+            "largest face to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
+            "add --detector ssd for the other detector.",
     };
 
     public Option<string?> Detector { get; } = CreateDetectorOption();
