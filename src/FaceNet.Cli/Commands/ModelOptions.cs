@@ -34,6 +34,12 @@ internal sealed class ModelOptions
 
     public Option<string?> Detector { get; } = CreateDetectorOption();
 
+    public Option<double?> FaceScore { get; } = new("--face-score")
+    {
+        Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
+            "between 0 and 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+    };
+
     public Option<string?> Architecture { get; } = new("--arch")
     {
         Description = "Use this architecture with random weights instead of a checkpoint (an untrained floor). " +
@@ -87,6 +93,7 @@ internal sealed class ModelOptions
         command.Options.Add(Checkpoint);
         command.Options.Add(Pretrained);
         command.Options.Add(Detector);
+        command.Options.Add(FaceScore);
         command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
@@ -122,6 +129,12 @@ internal sealed class ModelOptions
             throw new UsageException(
                 $"--detector {detector} works with face-api-resnet only; add --pretrained or --model face-api-resnet.");
         }
+        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore >= 0 && faceScore < 1)))
+        {
+            throw new UsageException(detector is null
+                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
+                : $"Invalid --face-score {faceScore}; use a score from 0 up to, not including, 1.");
+        }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)
         {
@@ -133,6 +146,10 @@ internal sealed class ModelOptions
             if (detector is not null)
             {
                 embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory));
+                if (result.GetValue(FaceScore) is { } score)
+                {
+                    embedder.Faces!.Detector.ScoreThreshold = score;
+                }
             }
             else
             {

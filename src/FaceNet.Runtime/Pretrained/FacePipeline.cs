@@ -66,11 +66,19 @@ public sealed class FacePipeline : IDisposable
     public int FallbackCount => Volatile.Read(ref _fallbacks);
 
     /// <summary>
-    /// Identifies detector, landmark network and alignment for embedding caches: aligned crops, and so
-    /// descriptors, change when any of them does.
+    /// Identifies detector, score threshold, landmark network, alignment template and fallback for embedding
+    /// caches: aligned crops, and so descriptors, change when any of them does.
     /// </summary>
-    public string Description =>
-        $"{Detector.Name}+landmarks68+align{Aligner.Size}" + (Fallback == NoFaceFallback.CentreBox ? "+centre-fallback" : "");
+    public string Description
+    {
+        get
+        {
+            string template = string.Join(";", Aligner.Template.Select(p => FormattableString.Invariant($"{p.X:0.###},{p.Y:0.###}")));
+            string fallback = Fallback == NoFaceFallback.CentreBox ? "+centre-fallback" : "";
+            return FormattableString.Invariant(
+                $"{Detector.Name}@{Detector.ScoreThreshold:0.###}+landmarks68+align{Aligner.Size}[{template}]{fallback}");
+        }
+    }
 
     /// <summary>Finds every face with its landmarks, highest detection score first.</summary>
     public IReadOnlyList<LocatedFace> Locate(RgbImage image)

@@ -143,6 +143,36 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Single(EmbeddingStore.ReadCsv(outPath));
     }
 
+    [Theory]
+    [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
+    [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
+    public void Options_InvalidFaceScore_IsUsageError(string expected, params string[] options)
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Description_ScoreThresholdAndTemplate_ChangeCacheKey()
+    {
+        string before = pretrained.Faces.Description;
+        double threshold = pretrained.Faces.Detector.ScoreThreshold;
+        try
+        {
+            pretrained.Faces.Detector.ScoreThreshold = 0.3;
+
+            Assert.NotEqual(before, pretrained.Faces.Description);
+            Assert.Contains("tiny-416@0.3", pretrained.Faces.Description);
+            Assert.Contains("[49.3,44;", pretrained.Faces.Description);
+        }
+        finally
+        {
+            pretrained.Faces.Detector.ScoreThreshold = threshold;
+        }
+    }
+
     [Fact]
     public void Options_DetectorWithoutFaceApiModel_IsUsageError()
     {

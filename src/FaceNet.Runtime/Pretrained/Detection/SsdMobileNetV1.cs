@@ -138,8 +138,9 @@ public sealed class SsdMobileNetV1 : IFaceDetector
     /// <summary>The anchors, 5118 x (ymin, xmin, ymax, xmax) as fractions of the input.</summary>
     public ReadOnlySpan<float> Anchors => _anchors;
 
-    /// <summary>Detections with a score at or below this are dropped (package default 0.5).</summary>
-    public double MinConfidence { get; set; } = 0.5;
+    /// <inheritdoc />
+    /// <remarks>face-api calls it <c>minConfidence</c>.</remarks>
+    public double ScoreThreshold { get; set; } = 0.5;
 
     /// <summary>Most detections returned (package default 100).</summary>
     public int MaxResults { get; set; } = 100;
@@ -255,7 +256,7 @@ public sealed class SsdMobileNetV1 : IFaceDetector
     {
         ScoredBox[] scored = Score(image);
         int[] kept = NonMaxSuppression.Select(scored.Select(s => s.Box).ToArray(),
-            scored.Select(s => s.Score).ToArray(), IouThreshold, MinConfidence, MaxResults);
+            scored.Select(s => s.Score).ToArray(), IouThreshold, ScoreThreshold, MaxResults);
 
         // Boxes are fractions of the padded square. Clamping them to it and stretching them by the square's
         // side over the image's extent in it makes them fractions of the image.

@@ -89,7 +89,7 @@ public sealed class TinyFaceDetector : IFaceDetector
         }
     }
 
-    /// <summary>Detections with a score at or below this are dropped (package default 0.5).</summary>
+    /// <inheritdoc />
     public double ScoreThreshold { get; set; } = 0.5;
 
     /// <summary>Non-maximum suppression drops a box whose IoU with a better one exceeds this (package value 0.4).</summary>
