@@ -23,7 +23,7 @@ internal static class CommandRunner
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
             or FaceNet.Runtime.Imaging.ImageDecodeException or FormatException or ArgumentException
-            or FaceNet.Runtime.Pretrained.ModelStoreException)
+            or FaceNet.Runtime.Pretrained.ModelStoreException or FaceNet.Runtime.Pretrained.FaceNotFoundException)
         {
             error.WriteLine($"error: {MessageOf(e)}");
             return 1;

@@ -175,6 +175,20 @@ public interface IBackend
     /// <summary>Adds <c>(dy - y * dot(y, dy)) / norm</c> into dx (rows clamped by epsilon get <c>dy / epsilon</c>).</summary>
     void L2NormalizeBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx, float epsilon);
 
+    // ---- detector activations -----------------------------------------------------------------
+
+    /// <summary><c>y = x &gt; 0 ? x : slope * x</c>; x and y may be the same tensor.</summary>
+    void LeakyReluForward(Tensor x, Tensor y, float slope);
+
+    /// <summary><c>dx += x &gt; 0 ? dy : slope * dy</c>, from the forward input x.</summary>
+    void LeakyReluBackward(Tensor x, Tensor dy, Tensor dx, float slope);
+
+    /// <summary><c>y = min(max(x, min), max)</c>; x and y may be the same tensor. ReLU6 is min 0, max 6.</summary>
+    void ClipForward(Tensor x, Tensor y, float min, float max);
+
+    /// <summary><c>dx += dy where min &lt; x &lt; max</c>, from the forward input x.</summary>
+    void ClipBackward(Tensor x, Tensor dy, Tensor dx, float min, float max);
+
     // ---- losses -------------------------------------------------------------------------------
 
     /// <summary>
