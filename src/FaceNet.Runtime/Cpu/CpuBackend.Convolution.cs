@@ -5,18 +5,43 @@ using FaceNet.Runtime.Tensors;
 namespace FaceNet.Runtime.Cpu;
 
 /// <summary>
-/// Convolution as GEMM. Each sample's input is unrolled into a column matrix of K = Cin * KH * KW rows and
-/// P = OH * OW columns (im2col), so that the forward pass is <c>Y_n (Cout x P) = W (Cout x K) * col_n</c>.
-/// A 1x1 convolution with stride 1 and no padding uses the input itself as the column matrix.
+/// Convolution as GEMM. The inputs of a chunk of B samples are unrolled side by side into one column matrix of
+/// K = Cin * KH * KW rows and B * P columns, P = OH * OW (im2col), so that the forward pass of the chunk is one
+/// product <c>Y (Cout x B*P) = W (Cout x K) * columns</c>. Sample b owns columns [b * P, (b + 1) * P).
 /// </summary>
 /// <remarks>
-/// Samples run in parallel, one worker per core, and each worker's GEMM is single-threaded. When the batch is
-/// smaller than the core count, the GEMMs are split across the cores as well. Column
-/// scratch comes from the backend's pool with one buffer per worker, so after the first step of a training
-/// run no large array is allocated.
+/// <para>
+/// B is chosen so that B * P reaches <see cref="ConvolutionColumnTarget"/>: late layers with 6x6 or 3x3 outputs
+/// would otherwise run products only 36 or 9 columns wide, where the GEMM spends its time packing W. Layers
+/// whose P already reaches the target run one sample per product, and then a 1x1 convolution with stride 1 and
+/// no padding uses the input itself as the column matrix and writes straight into the output. With B above 1
+/// the product lands in a scratch matrix that is then copied into the NCHW output, and the backward passes
+/// gather dy into that layout first. The weight gradient of a chunk is one product whose inner dimension is
+/// B * P.
+/// </para>
+/// <para>
+/// Samples are split into contiguous ranges, one worker per core, and each worker's GEMM is single-threaded.
+/// When the batch is smaller than the core count, the GEMMs are split across the cores as well. Scratch comes
+/// from the backend's pool with one buffer per worker, so after the first step of a training run no large
+/// array is allocated.
+/// </para>
 /// </remarks>
 public sealed partial class CpuBackend
 {
+    /// <summary>Default of <see cref="ConvolutionColumnTarget"/>.</summary>
+    // NOTE: OpenBLAS 0.3.21 on the 2-core Zen 4 benchmark machine ran nn4-small2's 3x3 product at K = 864 about
+    // 2.5 times faster with 144 columns than with 9; 512 is a round number above the widths measured fast.
+    internal const int DefaultConvolutionColumnTarget = 512;
+
+    /// <summary>Upper bound on the floats of one worker's convolution scratch (column and output matrices).</summary>
+    private const long MaxConvolutionScratch = 1L << 22;
+
+    /// <summary>
+    /// Columns that one convolution GEMM should reach by unrolling several samples side by side. 1 keeps one
+    /// sample per product; tests set it to exercise both paths.
+    /// </summary>
+    internal int ConvolutionColumnTarget { get; init; } = DefaultConvolutionColumnTarget;
+
     /// <inheritdoc />
     public void Conv2dForward(in Conv2dGeometry g, Tensor x, Tensor weight, Tensor? bias, Tensor y, bool relu)
     {
@@ -29,46 +54,97 @@ public sealed partial class CpuBackend
         float[] yArray = Array(y);
         float[]? bArray = bias is null ? null : Array(bias);
         int workers = SampleWorkers(g.N);
-        float[]?[] scratch = RentScratch(workers, direct ? 0 : k * positions);
+        int chunk = ChunkSamples(g.N, workers, k, g.OutChannels, positions);
+
+        // Scratch per worker: the column matrix (K x B*P), then the product (Cout x B*P) when B > 1.
+        int columnsLength = direct && chunk == 1 ? 0 : k * chunk * positions;
+        int productLength = chunk == 1 ? 0 : g.OutChannels * chunk * positions;
+        float[]?[] scratch = RentScratch(workers, columnsLength + productLength);
         try
         {
-            ForEachSample(g.N, workers, (worker, n, parallelGemm) =>
+            ForEachChunk(g.N, workers, chunk, (worker, first, count, parallelGemm) =>
             {
-                float[] columns = xArray;
-                int columnsOffset = x.Offset + n * x.BatchStride;
-                if (!direct)
+                int ld = count * positions;
+                if (count == 1)
                 {
-                    columns = scratch[worker]!;
-                    columnsOffset = 0;
-                    Im2Col(geometry, xArray, x.Offset + n * x.BatchStride, columns);
+                    ForwardOneSample(geometry, xArray, x, first, wArray, weight, bArray, bias, yArray, y, relu,
+                        scratch[worker], parallelGemm);
+                    return;
                 }
-
-                // The bias goes in first and the GEMM adds the product onto it (beta = 1).
-                int yOffset = y.Offset + n * y.BatchStride;
-                float beta = 0f;
-                if (bArray is not null)
+                float[] buffer = scratch[worker]!;
+                for (int b = 0; b < count; b++)
                 {
+                    Im2Col(geometry, xArray, x.Offset + (first + b) * x.BatchStride, buffer, b * positions, ld);
+                }
+                int productOffset = k * ld;
+                GemmArrays(false, false, geometry.OutChannels, ld, k, 1f, wArray, weight.Offset, weight.BatchStride,
+                    buffer, 0, ld, 0f, buffer, productOffset, ld, parallelGemm);
+
+                // Copy each sample's block of the product into y, adding the bias and applying ReLU on the way.
+                for (int b = 0; b < count; b++)
+                {
+                    int yOffset = y.Offset + (first + b) * y.BatchStride;
                     for (int co = 0; co < geometry.OutChannels; co++)
                     {
-                        float value = bArray[bias!.Offset + co * bias.BatchStride];
-                        yArray.AsSpan(yOffset + co * positions, positions).Fill(value);
+                        ReadOnlySpan<float> source = buffer.AsSpan(productOffset + co * ld + b * positions, positions);
+                        Span<float> target = yArray.AsSpan(yOffset + co * positions, positions);
+                        if (bArray is null)
+                        {
+                            source.CopyTo(target);
+                        }
+                        else
+                        {
+                            TensorPrimitives.Add(source, bArray[bias!.Offset + co * bias.BatchStride], target);
+                        }
+                        if (relu)
+                        {
+                            TensorPrimitives.Max(target, 0f, target);
+                        }
                     }
-                    beta = 1f;
-                }
-                GemmArrays(false, false, geometry.OutChannels, positions, k, 1f, wArray, weight.Offset,
-                    weight.BatchStride, columns, columnsOffset, positions, beta, yArray, yOffset, positions,
-                    parallelGemm);
-
-                if (relu)
-                {
-                    Span<float> sample = yArray.AsSpan(yOffset, geometry.OutChannels * positions);
-                    TensorPrimitives.Max(sample, 0f, sample);
                 }
             });
         }
         finally
         {
             ReturnScratch(scratch);
+        }
+    }
+
+    /// <summary>The forward pass of one sample: one product written straight into y.</summary>
+    private void ForwardOneSample(in Conv2dGeometry g, float[] xArray, Tensor x, int n, float[] wArray,
+        Tensor weight, float[]? bArray, Tensor? bias, float[] yArray, Tensor y, bool relu, float[]? scratch,
+        bool parallelGemm)
+    {
+        int k = g.InChannels * g.KernelH * g.KernelW;
+        int positions = g.OutH * g.OutW;
+        float[] columns = xArray;
+        int columnsOffset = x.Offset + n * x.BatchStride;
+        if (!IsDirect(g))
+        {
+            columns = scratch!;
+            columnsOffset = 0;
+            Im2Col(g, xArray, x.Offset + n * x.BatchStride, columns, 0, positions);
+        }
+
+        // The bias goes in first and the GEMM adds the product onto it (beta = 1).
+        int yOffset = y.Offset + n * y.BatchStride;
+        float beta = 0f;
+        if (bArray is not null)
+        {
+            for (int co = 0; co < g.OutChannels; co++)
+            {
+                float value = bArray[bias!.Offset + co * bias.BatchStride];
+                yArray.AsSpan(yOffset + co * positions, positions).Fill(value);
+            }
+            beta = 1f;
+        }
+        GemmArrays(false, false, g.OutChannels, positions, k, 1f, wArray, weight.Offset, weight.BatchStride,
+            columns, columnsOffset, positions, beta, yArray, yOffset, positions, parallelGemm);
+
+        if (relu)
+        {
+            Span<float> sample = yArray.AsSpan(yOffset, g.OutChannels * positions);
+            TensorPrimitives.Max(sample, 0f, sample);
         }
     }
 
@@ -83,25 +159,41 @@ public sealed partial class CpuBackend
         float[] wArray = Array(weight);
         float[] dxArray = Array(dx);
         int workers = SampleWorkers(g.N);
-        float[]?[] scratch = RentScratch(workers, direct ? 0 : k * positions);
+        int chunk = ChunkSamples(g.N, workers, k, g.OutChannels, positions);
+
+        // Scratch per worker: the column gradient (K x B*P), then dy gathered side by side (Cout x B*P) when B > 1.
+        int columnsLength = direct && chunk == 1 ? 0 : k * chunk * positions;
+        int gatheredLength = chunk == 1 ? 0 : g.OutChannels * chunk * positions;
+        float[]?[] scratch = RentScratch(workers, columnsLength + gatheredLength);
         try
         {
-            ForEachSample(g.N, workers, (worker, n, parallelGemm) =>
+            ForEachChunk(g.N, workers, chunk, (worker, first, count, parallelGemm) =>
             {
-                int dyOffset = dy.Offset + n * dy.BatchStride;
-                int dxOffset = dx.Offset + n * dx.BatchStride;
-                if (direct)
+                int ld = count * positions;
+                int dyOffset = dy.Offset + first * dy.BatchStride;
+                if (count == 1 && direct)
                 {
                     // dx_n += W^T * dy_n straight into dx, since its layout is the column matrix's.
                     GemmArrays(true, false, k, positions, geometry.OutChannels, 1f, wArray, weight.Offset,
-                        weight.BatchStride, dyArray, dyOffset, positions, 1f, dxArray, dxOffset, positions,
-                        parallelGemm);
+                        weight.BatchStride, dyArray, dyOffset, positions, 1f, dxArray,
+                        dx.Offset + first * dx.BatchStride, positions, parallelGemm);
                     return;
                 }
-                float[] columns = scratch[worker]!;
-                GemmArrays(true, false, k, positions, geometry.OutChannels, 1f, wArray, weight.Offset,
-                    weight.BatchStride, dyArray, dyOffset, positions, 0f, columns, 0, positions, parallelGemm);
-                Col2ImAdd(geometry, columns, dxArray, dxOffset);
+                float[] buffer = scratch[worker]!;
+                float[] gradient = dyArray;
+                int gradientOffset = dyOffset;
+                if (count > 1)
+                {
+                    gradient = buffer;
+                    gradientOffset = k * ld;
+                    GatherSamples(dyArray, dy, first, count, geometry.OutChannels, positions, buffer, gradientOffset);
+                }
+                GemmArrays(true, false, k, ld, geometry.OutChannels, 1f, wArray, weight.Offset, weight.BatchStride,
+                    gradient, gradientOffset, ld, 0f, buffer, 0, ld, parallelGemm);
+                for (int b = 0; b < count; b++)
+                {
+                    Col2ImAdd(geometry, buffer, b * positions, ld, dxArray, dx.Offset + (first + b) * dx.BatchStride);
+                }
             });
         }
         finally
@@ -122,7 +214,12 @@ public sealed partial class CpuBackend
         float[] dwArray = Array(dWeight);
         float[]? dbArray = dBias is null ? null : Array(dBias);
         int workers = SampleWorkers(g.N);
-        float[]?[] scratch = RentScratch(workers, direct ? 0 : k * positions);
+        int chunk = ChunkSamples(g.N, workers, k, g.OutChannels, positions);
+
+        // Scratch per worker: the column matrix (K x B*P), then dy gathered side by side (Cout x B*P) when B > 1.
+        int columnsLength = direct && chunk == 1 ? 0 : k * chunk * positions;
+        int gatheredLength = chunk == 1 ? 0 : g.OutChannels * chunk * positions;
+        float[]?[] scratch = RentScratch(workers, columnsLength + gatheredLength);
 
         // Worker 0 adds straight into dWeight and dBias. The other workers fill private sums (weights, then
         // bias) that are added afterwards in worker order, so the result does not depend on thread timing.
@@ -130,31 +227,44 @@ public sealed partial class CpuBackend
         float[]?[] partials = RentScratch(workers, partialLength, skipFirst: true);
         try
         {
-            ForEachSample(g.N, workers, (worker, n, parallelGemm) =>
+            ForEachChunk(g.N, workers, chunk, (worker, first, count, parallelGemm) =>
             {
+                int ld = count * positions;
                 float[] columns = xArray;
-                int columnsOffset = x.Offset + n * x.BatchStride;
-                if (!direct)
+                int columnsOffset = x.Offset + first * x.BatchStride;
+                if (!direct || count > 1)
                 {
                     columns = scratch[worker]!;
                     columnsOffset = 0;
-                    Im2Col(geometry, xArray, x.Offset + n * x.BatchStride, columns);
+                    for (int b = 0; b < count; b++)
+                    {
+                        Im2Col(geometry, xArray, x.Offset + (first + b) * x.BatchStride, columns, b * positions, ld);
+                    }
                 }
-                int dyOffset = dy.Offset + n * dy.BatchStride;
+                float[] gradient = dyArray;
+                int gradientOffset = dy.Offset + first * dy.BatchStride;
+                if (count > 1)
+                {
+                    gradient = scratch[worker]!;
+                    gradientOffset = k * ld;
+                    GatherSamples(dyArray, dy, first, count, geometry.OutChannels, positions, gradient,
+                        gradientOffset);
+                }
 
                 float[] target = dwArray;
                 int targetOffset = dWeight.Offset;
                 int targetStride = dWeight.BatchStride;
+                bool firstOfWorker = first == FirstSample(geometry.N, workers, worker);
                 float beta = 1f;
                 if (worker > 0)
                 {
                     target = partials[worker]!;
                     targetOffset = 0;
                     targetStride = k;
-                    beta = n == FirstSample(geometry.N, workers, worker) ? 0f : 1f;
+                    beta = firstOfWorker ? 0f : 1f;
                 }
-                GemmArrays(false, true, geometry.OutChannels, k, positions, 1f, dyArray, dyOffset, positions, columns,
-                    columnsOffset, positions, beta, target, targetOffset, targetStride, parallelGemm);
+                GemmArrays(false, true, geometry.OutChannels, k, ld, 1f, gradient, gradientOffset, ld, columns,
+                    columnsOffset, ld, beta, target, targetOffset, targetStride, parallelGemm);
 
                 if (dbArray is null)
                 {
@@ -162,7 +272,12 @@ public sealed partial class CpuBackend
                 }
                 for (int co = 0; co < geometry.OutChannels; co++)
                 {
-                    float sum = TensorPrimitives.Sum(dyArray.AsSpan(dyOffset + co * positions, positions));
+                    float sum = 0f;
+                    for (int b = 0; b < count; b++)
+                    {
+                        int dyOffset = dy.Offset + (first + b) * dy.BatchStride;
+                        sum += TensorPrimitives.Sum(dyArray.AsSpan(dyOffset + co * positions, positions));
+                    }
                     if (worker == 0)
                     {
                         dbArray[dBias!.Offset + co * dBias.BatchStride] += sum;
@@ -206,28 +321,60 @@ public sealed partial class CpuBackend
     private static int FirstSample(int samples, int workers, int worker) => (int)((long)worker * samples / workers);
 
     /// <summary>
-    /// Calls <paramref name="body"/>(worker, sample, parallelGemm) for every sample, with samples split into
-    /// contiguous ranges, one per worker. The GEMM inside may use every core only while some cores have no sample.
+    /// Samples per product: enough for <see cref="ConvolutionColumnTarget"/> columns, at most one worker's share
+    /// of the batch, and few enough that the scratch stays under <see cref="MaxConvolutionScratch"/> floats.
     /// </summary>
-    private static void ForEachSample(int samples, int workers, Action<int, int, bool> body)
+    private int ChunkSamples(int samples, int workers, int k, int outChannels, int positions)
+    {
+        int wanted = Math.Max(1, (ConvolutionColumnTarget + positions - 1) / positions);
+        int share = (samples + workers - 1) / workers;
+        long perSample = (long)(k + outChannels) * positions;
+        int fitting = (int)Math.Max(1, MaxConvolutionScratch / perSample);
+        return Math.Min(wanted, Math.Min(share, fitting));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="body"/>(worker, first sample, sample count, parallelGemm) for every chunk of at most
+    /// <paramref name="chunk"/> samples. Samples are split into contiguous ranges, one per worker, and each range
+    /// into chunks. The GEMM inside may use every core only while some cores have no sample.
+    /// </summary>
+    private static void ForEachChunk(int samples, int workers, int chunk, Action<int, int, int, bool> body)
     {
         bool parallelGemm = samples < Environment.ProcessorCount;
         if (workers == 1)
         {
-            for (int n = 0; n < samples; n++)
-            {
-                body(0, n, parallelGemm);
-            }
+            RunRange(0, 0, samples);
             return;
         }
         Parallel.For(0, workers, worker =>
+            RunRange(worker, FirstSample(samples, workers, worker), FirstSample(samples, workers, worker + 1)));
+
+        void RunRange(int worker, int start, int end)
         {
-            int end = FirstSample(samples, workers, worker + 1);
-            for (int n = FirstSample(samples, workers, worker); n < end; n++)
+            for (int n = start; n < end; n += chunk)
             {
-                body(worker, n, parallelGemm);
+                body(worker, n, Math.Min(chunk, end - n), parallelGemm);
             }
-        });
+        }
+    }
+
+    /// <summary>
+    /// Copies samples [first, first + count) of an NCHW tensor side by side into a (C x count*P) matrix at
+    /// <paramref name="offset"/>: row c holds every sample's plane c in sample order.
+    /// </summary>
+    private static void GatherSamples(float[] source, Tensor tensor, int first, int count, int channels,
+        int positions, float[] target, int offset)
+    {
+        int ld = count * positions;
+        for (int b = 0; b < count; b++)
+        {
+            int sampleOffset = tensor.Offset + (first + b) * tensor.BatchStride;
+            for (int c = 0; c < channels; c++)
+            {
+                source.AsSpan(sampleOffset + c * positions, positions)
+                    .CopyTo(target.AsSpan(offset + c * ld + b * positions, positions));
+            }
+        }
     }
 
     private float[]?[] RentScratch(int workers, int length, bool skipFirst = false)
@@ -256,15 +403,23 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// Unrolls one sample (Cin, H, W) starting at <paramref name="xOffset"/> into the column matrix (K x P):
-    /// row <c>(ci * KH + kh) * KW + kw</c>, column <c>oh * OW + ow</c> is the input under that kernel tap at
-    /// that output position, or 0 where the tap falls on padding.
+    /// Unrolls one sample (Cin, H, W) starting at <paramref name="xOffset"/> into a column matrix with row stride
+    /// <paramref name="ld"/>: row <c>(ci * KH + kh) * KW + kw</c>, column <c>columnOffset + oh * OW + ow</c> is the
+    /// input under that kernel tap at that output position, or 0 where the tap falls on padding.
     /// </summary>
-    private static void Im2Col(in Conv2dGeometry g, float[] x, int xOffset, float[] columns)
+    private static void Im2Col(in Conv2dGeometry g, float[] x, int xOffset, float[] columns, int columnOffset, int ld)
     {
         int outH = g.OutH;
         int outW = g.OutW;
         int positions = outH * outW;
+        if (IsDirect(g))
+        {
+            for (int ci = 0; ci < g.InChannels; ci++)
+            {
+                x.AsSpan(xOffset + ci * positions, positions).CopyTo(columns.AsSpan(columnOffset + ci * ld, positions));
+            }
+            return;
+        }
         int row = 0;
         for (int ci = 0; ci < g.InChannels; ci++)
         {
@@ -273,9 +428,10 @@ public sealed partial class CpuBackend
                 for (int kw = 0; kw < g.KernelW; kw++, row++)
                 {
                     (int owStart, int owEnd) = ValidOutputRange(kw, g.W, g.StrideW, g.PadW, outW);
+                    Span<float> rowSpan = columns.AsSpan(columnOffset + row * ld, positions);
                     for (int oh = 0; oh < outH; oh++)
                     {
-                        Span<float> dst = columns.AsSpan(row * positions + oh * outW, outW);
+                        Span<float> dst = rowSpan.Slice(oh * outW, outW);
                         int ih = oh * g.StrideH - g.PadH + kh;
                         if (ih < 0 || ih >= g.H || owStart >= owEnd)
                         {
@@ -290,25 +446,43 @@ public sealed partial class CpuBackend
                             x.AsSpan(src + owStart, owEnd - owStart).CopyTo(dst[owStart..owEnd]);
                             continue;
                         }
-                        for (int ow = owStart; ow < owEnd; ow++)
-                        {
-                            dst[ow] = x[src + ow * g.StrideW];
-                        }
+                        GatherStrided(x, src, g.StrideW, dst, owStart, owEnd);
                     }
                 }
             }
         }
     }
 
+    /// <summary>Copies <c>x[src + ow * stride]</c> into <c>dst[ow]</c> for ow in [start, end).</summary>
+    private static void GatherStrided(float[] x, int src, int stride, Span<float> dst, int start, int end)
+    {
+        ReadOnlySpan<float> source = x.AsSpan(src + start * stride, (end - start - 1) * stride + 1);
+        Span<float> target = dst[start..end];
+        for (int i = 0; i < target.Length; i++)
+        {
+            target[i] = source[i * stride];
+        }
+    }
+
     /// <summary>
-    /// Scatters the column matrix back, the inverse of <see cref="Im2Col"/>: adds every entry into the input
-    /// position it came from.
+    /// Scatters a column matrix back, the inverse of <see cref="Im2Col"/>: adds every entry of the sample's
+    /// columns into the input position it came from.
     /// </summary>
-    private static void Col2ImAdd(in Conv2dGeometry g, float[] columns, float[] dx, int dxOffset)
+    private static void Col2ImAdd(in Conv2dGeometry g, float[] columns, int columnOffset, int ld, float[] dx,
+        int dxOffset)
     {
         int outH = g.OutH;
         int outW = g.OutW;
         int positions = outH * outW;
+        if (IsDirect(g))
+        {
+            for (int ci = 0; ci < g.InChannels; ci++)
+            {
+                Span<float> target = dx.AsSpan(dxOffset + ci * positions, positions);
+                TensorPrimitives.Add(target, columns.AsSpan(columnOffset + ci * ld, positions), target);
+            }
+            return;
+        }
         int row = 0;
         for (int ci = 0; ci < g.InChannels; ci++)
         {
@@ -328,7 +502,7 @@ public sealed partial class CpuBackend
                         {
                             continue;
                         }
-                        ReadOnlySpan<float> src = columns.AsSpan(row * positions + oh * outW, outW);
+                        ReadOnlySpan<float> src = columns.AsSpan(columnOffset + row * ld + oh * outW, outW);
                         int dst = dxOffset + (ci * g.H + ih) * g.W - g.PadW + kw;
                         if (g.StrideW == 1)
                         {

@@ -1,3 +1,4 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Tensors;
 
@@ -10,12 +11,21 @@ public sealed partial class CpuBackend
     // NOTE: an estimate of where thread-pool dispatch stops dominating, not a measured crossover.
     private const long ParallelWorkThreshold = 1 << 15;
 
+    /// <summary>Largest per-plane scratch, in floats, that the pooling kernels place on the stack.</summary>
+    private const int PoolStackFloats = 16384;
+
     /// <inheritdoc />
     public void Pool2dForward(PoolKind kind, in Pool2dGeometry g, Tensor x, Tensor y)
     {
+        if (kind is not (PoolKind.Max or PoolKind.Average or PoolKind.L2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown pooling kind.");
+        }
         float[] xs = Array(x);
         float[] ys = Array(y);
         Pool2dGeometry geometry = g;
+        PoolWindows rows = PoolWindows.Create(g.OutH, g.StrideH, g.PadH, g.KernelH, g.H);
+        PoolWindows columns = PoolWindows.Create(g.OutW, g.StrideW, g.PadW, g.KernelW, g.W);
         int planes = g.N * g.Channels;
         long work = (long)g.OutH * g.OutW * g.KernelH * g.KernelW;
         ForEachItem(planes, work, plane =>
@@ -24,18 +34,28 @@ public sealed partial class CpuBackend
             int c = plane % geometry.Channels;
             int xBase = x.Offset + n * x.BatchStride + c * geometry.H * geometry.W;
             int yBase = y.Offset + n * y.BatchStride + c * geometry.OutH * geometry.OutW;
-            PoolPlaneForward(kind, geometry, xs, xBase, ys, yBase);
+            int scratchLength = geometry.H * geometry.OutW;
+            Span<float> scratch = scratchLength <= PoolStackFloats
+                ? stackalloc float[scratchLength]
+                : new float[scratchLength];
+            PoolPlaneForward(kind, geometry, rows, columns, xs, xBase, ys, yBase, scratch);
         });
     }
 
     /// <inheritdoc />
     public void Pool2dBackward(PoolKind kind, in Pool2dGeometry g, Tensor x, Tensor y, Tensor dy, Tensor dx)
     {
+        if (kind is not (PoolKind.Max or PoolKind.Average or PoolKind.L2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown pooling kind.");
+        }
         float[] xs = Array(x);
         float[] ys = Array(y);
         float[] dys = Array(dy);
         float[] dxs = Array(dx);
         Pool2dGeometry geometry = g;
+        PoolWindows rows = PoolWindows.Create(g.OutH, g.StrideH, g.PadH, g.KernelH, g.H);
+        PoolWindows columns = PoolWindows.Create(g.OutW, g.StrideW, g.PadW, g.KernelW, g.W);
         int planes = g.N * g.Channels;
         long work = (long)g.OutH * g.OutW * g.KernelH * g.KernelW;
         int inPlane = g.H * g.W;
@@ -46,162 +66,203 @@ public sealed partial class CpuBackend
         {
             int n = plane / geometry.Channels;
             int c = plane % geometry.Channels;
-            int xBase = x.Offset + n * x.BatchStride + c * inPlane;
-            int dxBase = dx.Offset + n * dx.BatchStride + c * inPlane;
-            int yBase = y.Offset + n * y.BatchStride + c * outPlane;
-            int dyBase = dy.Offset + n * dy.BatchStride + c * outPlane;
-            PoolPlaneBackward(kind, geometry, xs, xBase, ys, yBase, dys, dyBase, dxs, dxBase);
+            Span<float> dxPlane = dxs.AsSpan(dx.Offset + n * dx.BatchStride + c * inPlane, inPlane);
+            ReadOnlySpan<float> xPlane = xs.AsSpan(x.Offset + n * x.BatchStride + c * inPlane, inPlane);
+            ReadOnlySpan<float> yPlane = ys.AsSpan(y.Offset + n * y.BatchStride + c * outPlane, outPlane);
+            ReadOnlySpan<float> dyPlane = dys.AsSpan(dy.Offset + n * dy.BatchStride + c * outPlane, outPlane);
+            switch (kind)
+            {
+                case PoolKind.Max:
+                    MaxPoolPlaneBackward(geometry.W, rows, columns, xPlane, dyPlane, dxPlane);
+                    break;
+                case PoolKind.Average:
+                    AveragePoolPlaneBackward(geometry.W, rows, columns, dyPlane, dxPlane);
+                    break;
+                default:
+                    L2PoolPlaneBackward(geometry.W, rows, columns, xPlane, yPlane, dyPlane, dxPlane);
+                    break;
+            }
         });
     }
 
     /// <summary>
-    /// Clips the window of output index <paramref name="o"/> to the input. <paramref name="padded"/> is the
-    /// window's extent inside the padded input, which is the average-pooling divisor along this axis.
+    /// The windows of every output index along one axis: input range [Start, End) clipped to the input, and
+    /// Padded, the window's extent inside the padded input, which is the average-pooling divisor along this axis.
     /// </summary>
-    private static void PoolWindow(int o, int stride, int pad, int kernel, int size, out int start, out int end,
-        out int padded)
+    private sealed record PoolWindows(int[] Start, int[] End, int[] Padded)
     {
-        int first = o * stride - pad;
-        int last = Math.Min(first + kernel, size + pad);
-        padded = last - first;
-        start = Math.Max(first, 0);
-        end = Math.Min(last, size);
+        public static PoolWindows Create(int outSize, int stride, int pad, int kernel, int size)
+        {
+            var windows = new PoolWindows(new int[outSize], new int[outSize], new int[outSize]);
+            for (int o = 0; o < outSize; o++)
+            {
+                int first = o * stride - pad;
+                int last = Math.Min(first + kernel, size + pad);
+                windows.Padded[o] = last - first;
+                windows.Start[o] = Math.Max(first, 0);
+                windows.End[o] = Math.Min(last, size);
+            }
+            return windows;
+        }
     }
 
-    private static void PoolPlaneForward(PoolKind kind, in Pool2dGeometry g, float[] xs, int xBase, float[] ys,
-        int yBase)
+    /// <summary>
+    /// One plane of the forward pass, separably: each input row is first reduced over the window columns into
+    /// <paramref name="scratch"/> (H x OW), then the rows of each window are reduced element-wise.
+    /// </summary>
+    private static void PoolPlaneForward(PoolKind kind, in Pool2dGeometry g, PoolWindows rows, PoolWindows columns,
+        float[] xs, int xBase, float[] ys, int yBase, Span<float> scratch)
     {
-        int outH = g.OutH;
         int outW = g.OutW;
-        for (int oh = 0; oh < outH; oh++)
+        int[] w0 = columns.Start;
+        int[] w1 = columns.End;
+        for (int h = 0; h < g.H; h++)
         {
-            PoolWindow(oh, g.StrideH, g.PadH, g.KernelH, g.H, out int h0, out int h1, out int paddedH);
+            ReadOnlySpan<float> row = xs.AsSpan(xBase + h * g.W, g.W);
+            Span<float> target = scratch.Slice(h * outW, outW);
             for (int ow = 0; ow < outW; ow++)
             {
-                PoolWindow(ow, g.StrideW, g.PadW, g.KernelW, g.W, out int w0, out int w1, out int paddedW);
-                float result;
+                ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
+                float result = window[0];
                 switch (kind)
                 {
                     case PoolKind.Max:
+                        for (int w = 1; w < window.Length; w++)
                         {
-                            float max = float.NegativeInfinity;
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = xBase + h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    max = Math.Max(max, xs[row + w]);
-                                }
-                            }
-                            result = max;
-                            break;
+                            result = Math.Max(result, window[w]);
                         }
+                        break;
                     case PoolKind.Average:
+                        for (int w = 1; w < window.Length; w++)
                         {
-                            float sum = 0f;
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = xBase + h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    sum += xs[row + w];
-                                }
-                            }
-                            result = sum / (paddedH * paddedW);
-                            break;
+                            result += window[w];
                         }
-                    case PoolKind.L2:
-                        {
-                            float sum = 0f;
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = xBase + h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    float v = xs[row + w];
-                                    sum += v * v;
-                                }
-                            }
-                            result = MathF.Sqrt(sum);
-                            break;
-                        }
+                        break;
                     default:
-                        throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown pooling kind.");
+                        result *= result;
+                        for (int w = 1; w < window.Length; w++)
+                        {
+                            result += window[w] * window[w];
+                        }
+                        break;
                 }
-                ys[yBase + oh * outW + ow] = result;
+                target[ow] = result;
+            }
+        }
+
+        for (int oh = 0; oh < g.OutH; oh++)
+        {
+            Span<float> output = ys.AsSpan(yBase + oh * outW, outW);
+            int h0 = rows.Start[oh];
+            scratch.Slice(h0 * outW, outW).CopyTo(output);
+            for (int h = h0 + 1; h < rows.End[oh]; h++)
+            {
+                ReadOnlySpan<float> reduced = scratch.Slice(h * outW, outW);
+                if (kind == PoolKind.Max)
+                {
+                    TensorPrimitives.Max(output, reduced, output);
+                }
+                else
+                {
+                    TensorPrimitives.Add(output, reduced, output);
+                }
+            }
+            if (kind == PoolKind.Average)
+            {
+                int paddedH = rows.Padded[oh];
+                for (int ow = 0; ow < outW; ow++)
+                {
+                    output[ow] /= paddedH * columns.Padded[ow];
+                }
+            }
+            else if (kind == PoolKind.L2)
+            {
+                TensorPrimitives.Sqrt(output, output);
             }
         }
     }
 
-    private static void PoolPlaneBackward(PoolKind kind, in Pool2dGeometry g, float[] xs, int xBase, float[] ys,
-        int yBase, float[] dys, int dyBase, float[] dxs, int dxBase)
+    private static void MaxPoolPlaneBackward(int width, PoolWindows rows, PoolWindows columns,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        int outH = g.OutH;
-        int outW = g.OutW;
-        for (int oh = 0; oh < outH; oh++)
+        int outW = columns.Start.Length;
+        for (int oh = 0; oh < rows.Start.Length; oh++)
         {
-            PoolWindow(oh, g.StrideH, g.PadH, g.KernelH, g.H, out int h0, out int h1, out int paddedH);
+            int h0 = rows.Start[oh];
+            int h1 = rows.End[oh];
             for (int ow = 0; ow < outW; ow++)
             {
-                PoolWindow(ow, g.StrideW, g.PadW, g.KernelW, g.W, out int w0, out int w1, out int paddedW);
-                int o = oh * outW + ow;
-                float grad = dys[dyBase + o];
-                switch (kind)
+                // The first maximum in row-major window order wins, as in the forward pass.
+                int w0 = columns.Start[ow];
+                int w1 = columns.End[ow];
+                int best = h0 * width + w0;
+                float max = x[best];
+                for (int h = h0; h < h1; h++)
                 {
-                    case PoolKind.Max:
+                    int row = h * width;
+                    for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++)
+                    {
+                        if (x[row + w] > max)
                         {
-                            // The first maximum in row-major window order wins, as in the forward pass.
-                            int best = -1;
-                            float max = float.NegativeInfinity;
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    float v = xs[xBase + row + w];
-                                    if (best < 0 || v > max)
-                                    {
-                                        max = v;
-                                        best = row + w;
-                                    }
-                                }
-                            }
-                            dxs[dxBase + best] += grad;
-                            break;
+                            max = x[row + w];
+                            best = row + w;
                         }
-                    case PoolKind.Average:
-                        {
-                            float share = grad / (paddedH * paddedW);
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = dxBase + h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    dxs[row + w] += share;
-                                }
-                            }
-                            break;
-                        }
-                    case PoolKind.L2:
-                        {
-                            float norm = ys[yBase + o];
-                            if (norm == 0f)
-                            {
-                                break;
-                            }
-                            float factor = grad / norm;
-                            for (int h = h0; h < h1; h++)
-                            {
-                                int row = h * g.W;
-                                for (int w = w0; w < w1; w++)
-                                {
-                                    dxs[dxBase + row + w] += factor * xs[xBase + row + w];
-                                }
-                            }
-                            break;
-                        }
-                    default:
-                        throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown pooling kind.");
+                    }
+                }
+                dx[best] += dy[oh * outW + ow];
+            }
+        }
+    }
+
+    private static void AveragePoolPlaneBackward(int width, PoolWindows rows, PoolWindows columns,
+        ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int outW = columns.Start.Length;
+        for (int oh = 0; oh < rows.Start.Length; oh++)
+        {
+            for (int ow = 0; ow < outW; ow++)
+            {
+                float share = dy[oh * outW + ow] / (rows.Padded[oh] * columns.Padded[ow]);
+                int w0 = columns.Start[ow];
+                int w1 = columns.End[ow];
+                for (int h = rows.Start[oh]; h < rows.End[oh]; h++)
+                {
+                    Span<float> window = dx.Slice(h * width + w0, w1 - w0);
+                    for (int w = 0; w < window.Length; w++)
+                    {
+                        window[w] += share;
+                    }
+                }
+            }
+        }
+    }
+
+    private static void L2PoolPlaneBackward(int width, PoolWindows rows, PoolWindows columns,
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        int outW = columns.Start.Length;
+        for (int oh = 0; oh < rows.Start.Length; oh++)
+        {
+            for (int ow = 0; ow < outW; ow++)
+            {
+                int o = oh * outW + ow;
+                float norm = y[o];
+                if (norm == 0f)
+                {
+                    continue;
+                }
+                float factor = dy[o] / norm;
+                int w0 = columns.Start[ow];
+                int w1 = columns.End[ow];
+                for (int h = rows.Start[oh]; h < rows.End[oh]; h++)
+                {
+                    int start = h * width + w0;
+                    Span<float> window = dx.Slice(start, w1 - w0);
+                    ReadOnlySpan<float> inputs = x.Slice(start, w1 - w0);
+                    for (int w = 0; w < window.Length; w++)
+                    {
+                        window[w] += factor * inputs[w];
+                    }
                 }
             }
         }
