@@ -326,11 +326,11 @@ public sealed partial class CpuBackend
     /// </summary>
     private int ChunkSamples(int samples, int workers, int k, int outChannels, int positions)
     {
-        int wanted = Math.Max(1, (ConvolutionColumnTarget + positions - 1) / positions);
+        int forTarget = Math.Max(1, (ConvolutionColumnTarget + positions - 1) / positions);
         int share = (samples + workers - 1) / workers;
         long perSample = (long)(k + outChannels) * positions;
         int fitting = (int)Math.Max(1, MaxConvolutionScratch / perSample);
-        return Math.Min(wanted, Math.Min(share, fitting));
+        return Math.Min(forTarget, Math.Min(share, fitting));
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed partial class CpuBackend
             int yBase = y.Offset + n * y.BatchStride + start;
             int sBase = scale.Offset + n * scale.BatchStride + start;
 
-            // A ring of Size rows holds x^2 of the channels in the current window, row j % Size for channel j.
+            // A ring of Size rows contains x^2 of the channels in the current window, row j % Size for channel j.
             Span<float> ring = p.Size <= LrnStackWindow ? stackalloc float[p.Size * length] : new float[p.Size * length];
             Span<float> sum = stackalloc float[length];
             for (int j = 0; j < Math.Min(after, channels); j++)
@@ -101,7 +101,7 @@ public sealed partial class CpuBackend
             int dyBase = dy.Offset + n * dy.BatchStride + start;
             int dxBase = dx.Offset + n * dx.BatchStride + start;
 
-            // A ring of Size rows holds dy[j] * y[j] / scale[j] of the channels in the current window.
+            // A ring of Size rows contains dy[j] * y[j] / scale[j] of the channels in the current window.
             Span<float> ring = p.Size <= LrnStackWindow ? stackalloc float[p.Size * length] : new float[p.Size * length];
             Span<float> sum = stackalloc float[length];
             Span<float> power = stackalloc float[length];
@@ -132,7 +132,7 @@ public sealed partial class CpuBackend
                 ReadOnlySpan<float> dyc = dys.AsSpan(dyBase + co, length);
                 ReadOnlySpan<float> xc = xs.AsSpan(xBase + co, length);
 
-                // dx += dy * power - factor * x * sum, as power * dy + dx, then (x * -factor) * sum + dx.
+                // dx += dy * power - factor * x * sum, in two fused steps that reuse the power row as scratch.
                 TensorPrimitives.MultiplyAdd(power, dyc, dxc, dxc);
                 TensorPrimitives.Multiply(xc, -factor, power);
                 TensorPrimitives.MultiplyAdd(power, sum, dxc, dxc);
@@ -157,7 +157,7 @@ public sealed partial class CpuBackend
     {
         if (beta == 0.75f || beta == 0.5f)
         {
-            // s^-0.5 = 1 / sqrt(s); s^-0.75 = s^-0.5 * sqrt(s^-0.5).
+            // s^-0.5 is 1 / sqrt(s), and s^-0.75 is s^-0.5 * sqrt(s^-0.5).
             TensorPrimitives.Sqrt(s, result);
             TensorPrimitives.Reciprocal(result, result);
             if (beta == 0.75f)

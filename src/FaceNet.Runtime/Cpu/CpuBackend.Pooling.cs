@@ -73,7 +73,7 @@ public sealed partial class CpuBackend
             switch (kind)
             {
                 case PoolKind.Max:
-                    MaxPoolPlaneBackward(geometry.W, rows, columns, xPlane, dyPlane, dxPlane);
+                    MaxPoolPlaneBackward(geometry.W, rows, columns, xPlane, yPlane, dyPlane, dxPlane);
                     break;
                 case PoolKind.Average:
                     AveragePoolPlaneBackward(geometry.W, rows, columns, dyPlane, dxPlane);
@@ -182,8 +182,13 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <summary>
+    /// Routes each output's gradient to the first input, in row-major window order, that equals the forward
+    /// output. Comparing with the stored maximum takes one unpredictable branch per window instead of one per
+    /// element. A window whose forward output is NaN is scanned with comparisons instead.
+    /// </summary>
     private static void MaxPoolPlaneBackward(int width, PoolWindows rows, PoolWindows columns,
-        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         int outW = columns.Start.Length;
         for (int oh = 0; oh < rows.Start.Length; oh++)
@@ -192,26 +197,55 @@ public sealed partial class CpuBackend
             int h1 = rows.End[oh];
             for (int ow = 0; ow < outW; ow++)
             {
-                // The first maximum in row-major window order wins, as in the forward pass.
                 int w0 = columns.Start[ow];
                 int w1 = columns.End[ow];
-                int best = h0 * width + w0;
-                float max = x[best];
-                for (int h = h0; h < h1; h++)
-                {
-                    int row = h * width;
-                    for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++)
-                    {
-                        if (x[row + w] > max)
-                        {
-                            max = x[row + w];
-                            best = row + w;
-                        }
-                    }
-                }
-                dx[best] += dy[oh * outW + ow];
+                int o = oh * outW + ow;
+                int best = float.IsNaN(y[o])
+                    ? FirstMaximum(x, width, h0, h1, w0, w1)
+                    : FirstEqual(x, width, h0, h1, w0, w1, y[o]);
+                dx[best] += dy[o];
             }
         }
+    }
+
+    /// <summary>
+    /// Index of the first input of the window that compares equal to <paramref name="value"/>, the window's
+    /// forward maximum. When no input is equal (y did not come from this x), the first maximum instead.
+    /// </summary>
+    private static int FirstEqual(ReadOnlySpan<float> x, int width, int h0, int h1, int w0, int w1, float value)
+    {
+        for (int h = h0; h < h1; h++)
+        {
+            int row = h * width;
+            for (int w = w0; w < w1; w++)
+            {
+                if (x[row + w] == value)
+                {
+                    return row + w;
+                }
+            }
+        }
+        return FirstMaximum(x, width, h0, h1, w0, w1);
+    }
+
+    /// <summary>Index of the first maximum of the window in row-major order, as the forward pass defines it.</summary>
+    private static int FirstMaximum(ReadOnlySpan<float> x, int width, int h0, int h1, int w0, int w1)
+    {
+        int best = h0 * width + w0;
+        float max = x[best];
+        for (int h = h0; h < h1; h++)
+        {
+            int row = h * width;
+            for (int w = h == h0 ? w0 + 1 : w0; w < w1; w++)
+            {
+                if (x[row + w] > max)
+                {
+                    max = x[row + w];
+                    best = row + w;
+                }
+            }
+        }
+        return best;
     }
 
     private static void AveragePoolPlaneBackward(int width, PoolWindows rows, PoolWindows columns,
