@@ -456,11 +456,15 @@ public sealed partial class CpuBackend
     /// <summary>Copies <c>x[src + ow * stride]</c> into <c>dst[ow]</c> for ow in [start, end).</summary>
     private static void GatherStrided(float[] x, int src, int stride, Span<float> dst, int start, int end)
     {
+        // The slice checks the whole source range once, so the loop runs without per-element bounds checks.
         ReadOnlySpan<float> source = x.AsSpan(src + start * stride, (end - start - 1) * stride + 1);
         Span<float> target = dst[start..end];
+        ref float from = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(source);
+        ref float to = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
         for (int i = 0; i < target.Length; i++)
         {
-            target[i] = source[i * stride];
+            System.Runtime.CompilerServices.Unsafe.Add(ref to, i) =
+                System.Runtime.CompilerServices.Unsafe.Add(ref from, i * stride);
         }
     }
 

@@ -120,33 +120,44 @@ public sealed partial class CpuBackend
         {
             ReadOnlySpan<float> row = xs.AsSpan(xBase + h * g.W, g.W);
             Span<float> target = scratch.Slice(h * outW, outW);
-            for (int ow = 0; ow < outW; ow++)
+            switch (kind)
             {
-                ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
-                float result = window[0];
-                switch (kind)
-                {
-                    case PoolKind.Max:
+                case PoolKind.Max:
+                    for (int ow = 0; ow < outW; ow++)
+                    {
+                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
+                        float max = window[0];
                         for (int w = 1; w < window.Length; w++)
                         {
-                            result = Math.Max(result, window[w]);
+                            max = Math.Max(max, window[w]);
                         }
-                        break;
-                    case PoolKind.Average:
+                        target[ow] = max;
+                    }
+                    break;
+                case PoolKind.Average:
+                    for (int ow = 0; ow < outW; ow++)
+                    {
+                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
+                        float sum = window[0];
                         for (int w = 1; w < window.Length; w++)
                         {
-                            result += window[w];
+                            sum += window[w];
                         }
-                        break;
-                    default:
-                        result *= result;
-                        for (int w = 1; w < window.Length; w++)
+                        target[ow] = sum;
+                    }
+                    break;
+                default:
+                    for (int ow = 0; ow < outW; ow++)
+                    {
+                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
+                        float squares = 0f;
+                        for (int w = 0; w < window.Length; w++)
                         {
-                            result += window[w] * window[w];
+                            squares += window[w] * window[w];
                         }
-                        break;
-                }
-                target[ow] = result;
+                        target[ow] = squares;
+                    }
+                    break;
             }
         }
 
