@@ -420,6 +420,11 @@ public sealed partial class CpuBackend
             }
             return;
         }
+        if (IsSamePadded(g))
+        {
+            Im2ColSamePadded(g, x, xOffset, columns, columnOffset, ld);
+            return;
+        }
         int row = 0;
         for (int ci = 0; ci < g.InChannels; ci++)
         {
@@ -486,6 +491,10 @@ public sealed partial class CpuBackend
                 TensorPrimitives.Add(target, columns.AsSpan(columnOffset + ci * ld, positions), target);
             }
             return;
+        }        if (IsSamePadded(g))
+        {
+            Col2ImAddSamePadded(g, columns, columnOffset, ld, dx, dxOffset);
+            return;
         }
         int row = 0;
         for (int ci = 0; ci < g.InChannels; ci++)
@@ -520,6 +529,113 @@ public sealed partial class CpuBackend
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether stride is 1 and the output is as wide as the input (3x3 with padding 1, 5x5 with padding 2). Then
+    /// output position p and input position p + shift line up for a whole plane, and one kernel tap's column row
+    /// is a single shifted copy of the input plane once the taps that fall on padding are zeroed.
+    /// </summary>
+    private static bool IsSamePadded(in Conv2dGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.OutW == g.W;
+
+    /// <summary>
+    /// The rows [ohStart, ohEnd) and columns [owStart, owEnd) of outputs whose tap (kh, kw) lands inside the input,
+    /// for a <see cref="IsSamePadded"/> geometry, and the input index of output (ohStart, owStart) within a plane.
+    /// </summary>
+    private static (int OhStart, int OhEnd, int OwStart, int OwEnd, int Source) SamePaddedTap(in Conv2dGeometry g,
+        int kh, int kw)
+    {
+        int ohStart = Math.Max(0, g.PadH - kh);
+        int ohEnd = Math.Min(g.OutH, g.H + g.PadH - kh);
+        int owStart = Math.Max(0, g.PadW - kw);
+        int owEnd = Math.Min(g.OutW, g.W + g.PadW - kw);
+        int source = (ohStart - g.PadH + kh) * g.W + owStart - g.PadW + kw;
+        return (ohStart, ohEnd, owStart, owEnd, source);
+    }
+
+    /// <summary><see cref="Im2Col"/> for a <see cref="IsSamePadded"/> geometry: one copy per kernel tap.</summary>
+    private static void Im2ColSamePadded(in Conv2dGeometry g, float[] x, int xOffset, float[] columns,
+        int columnOffset, int ld)
+    {
+        int width = g.W;
+        int positions = g.OutH * width;
+        int plane = g.H * g.W;
+        int row = 0;
+        for (int ci = 0; ci < g.InChannels; ci++)
+        {
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    Span<float> dst = columns.AsSpan(columnOffset + row * ld, positions);
+                    (int ohStart, int ohEnd, int owStart, int owEnd, int source) = SamePaddedTap(g, kh, kw);
+                    if (ohStart >= ohEnd || owStart >= owEnd)
+                    {
+                        dst.Clear();
+                        continue;
+                    }
+                    dst[..(ohStart * width)].Clear();
+                    dst[(ohEnd * width)..].Clear();
+
+                    // From output (ohStart, owStart) to (ohEnd - 1, owEnd - 1) the input is contiguous. The copy
+                    // also fills the edge columns between rows with neighbouring inputs, which are zeroed next.
+                    int first = ohStart * width + owStart;
+                    int last = (ohEnd - 1) * width + owEnd;
+                    x.AsSpan(xOffset + ci * plane + source, last - first).CopyTo(dst[first..last]);
+                    ZeroEdgeColumns(dst, width, ohStart, ohEnd, owStart, owEnd);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Col2ImAdd"/> for a <see cref="IsSamePadded"/> geometry: one add per kernel tap. Zeroes the
+    /// column entries of taps that fall on padding first, so the caller's column matrix is modified.
+    /// </summary>
+    private static void Col2ImAddSamePadded(in Conv2dGeometry g, float[] columns, int columnOffset, int ld,
+        float[] dx, int dxOffset)
+    {
+        int width = g.W;
+        int positions = g.OutH * width;
+        int plane = g.H * g.W;
+        int row = 0;
+        for (int ci = 0; ci < g.InChannels; ci++)
+        {
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                for (int kw = 0; kw < g.KernelW; kw++, row++)
+                {
+                    Span<float> src = columns.AsSpan(columnOffset + row * ld, positions);
+                    (int ohStart, int ohEnd, int owStart, int owEnd, int source) = SamePaddedTap(g, kh, kw);
+                    if (ohStart >= ohEnd || owStart >= owEnd)
+                    {
+                        continue;
+                    }
+                    ZeroEdgeColumns(src, width, ohStart, ohEnd, owStart, owEnd);
+                    int first = ohStart * width + owStart;
+                    int last = (ohEnd - 1) * width + owEnd;
+                    Span<float> target = dx.AsSpan(dxOffset + ci * plane + source, last - first);
+                    TensorPrimitives.Add(target, src[first..last], target);
+                }
+            }
+        }
+    }
+
+    /// <summary>Zeroes columns [0, owStart) and [owEnd, width) of rows [ohStart, ohEnd) of a row-major plane.</summary>
+    private static void ZeroEdgeColumns(Span<float> plane, int width, int ohStart, int ohEnd, int owStart, int owEnd)
+    {
+        for (int oh = ohStart; oh < ohEnd; oh++)
+        {
+            Span<float> outputRow = plane.Slice(oh * width, width);
+            for (int ow = 0; ow < owStart; ow++)
+            {
+                outputRow[ow] = 0f;
+            }
+            for (int ow = owEnd; ow < width; ow++)
+            {
+                outputRow[ow] = 0f;
             }
         }
     }

@@ -8,7 +8,9 @@ namespace FaceNet.Tests.Cpu;
 /// <summary>
 /// The CPU convolution kernels unroll several samples side by side into one GEMM. These tests run the three
 /// kernels with one sample per product, with chunks that leave a remainder, and with one chunk per worker,
-/// on channel-slice views (offset and batch stride), against a double-precision reference.
+/// on channel-slice views (offset and batch stride), against a double-precision reference. The cases cover the
+/// general im2col, the pointwise copy and the one-copy-per-tap path of stride-1 convolutions whose output is as
+/// wide as the input.
 /// </summary>
 public class ConvolutionChunkTests
 {
@@ -43,6 +45,9 @@ public class ConvolutionChunkTests
         ["PointwiseStrideTwo"] = new(5, 3, 5, 5, 2, 1, 1, 2, 2, 0, 0),
         ["RectangularKernel"] = new(6, 2, 5, 6, 3, 1, 3, 1, 2, 1, 0),
         ["OneByOneOutput"] = new(5, 3, 3, 3, 4, 3, 3, 1, 1, 0, 0),
+        ["FiveByFiveSamePadded"] = new(5, 2, 6, 7, 3, 5, 5, 1, 1, 2, 2),
+        ["TallKernelSamePadded"] = new(5, 2, 4, 5, 3, 3, 1, 1, 1, 1, 0),
+        ["KernelWiderThanInput"] = new(3, 2, 2, 3, 2, 5, 5, 1, 1, 2, 2),
     };
 
     [Theory]
