@@ -34,7 +34,7 @@ public sealed partial class CpuBackend
             int c = plane % geometry.Channels;
             int xBase = x.Offset + n * x.BatchStride + c * geometry.H * geometry.W;
             int yBase = y.Offset + n * y.BatchStride + c * geometry.OutH * geometry.OutW;
-            int scratchLength = geometry.H * geometry.OutW;
+            int scratchLength = geometry.W;
             Span<float> scratch = scratchLength <= PoolStackFloats
                 ? stackalloc float[scratchLength]
                 : new float[scratchLength];
@@ -107,77 +107,46 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>
-    /// One plane of the forward pass, separably: each input row is first reduced over the window columns into
-    /// <paramref name="scratch"/> (H x OW), then the rows of each window are reduced element-wise.
+    /// One plane of the forward pass, separably: for each output row the window's input rows are first reduced
+    /// element-wise into <paramref name="scratch"/> (W floats, vectorised), then that row is reduced over each
+    /// output's window columns.
     /// </summary>
     private static void PoolPlaneForward(PoolKind kind, in Pool2dGeometry g, PoolWindows rows, PoolWindows columns,
         float[] xs, int xBase, float[] ys, int yBase, Span<float> scratch)
     {
+        int width = g.W;
         int outW = g.OutW;
-        int[] w0 = columns.Start;
-        int[] w1 = columns.End;
-        for (int h = 0; h < g.H; h++)
-        {
-            ReadOnlySpan<float> row = xs.AsSpan(xBase + h * g.W, g.W);
-            Span<float> target = scratch.Slice(h * outW, outW);
-            switch (kind)
-            {
-                case PoolKind.Max:
-                    for (int ow = 0; ow < outW; ow++)
-                    {
-                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
-                        float max = window[0];
-                        for (int w = 1; w < window.Length; w++)
-                        {
-                            max = Math.Max(max, window[w]);
-                        }
-                        target[ow] = max;
-                    }
-                    break;
-                case PoolKind.Average:
-                    for (int ow = 0; ow < outW; ow++)
-                    {
-                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
-                        float sum = window[0];
-                        for (int w = 1; w < window.Length; w++)
-                        {
-                            sum += window[w];
-                        }
-                        target[ow] = sum;
-                    }
-                    break;
-                default:
-                    for (int ow = 0; ow < outW; ow++)
-                    {
-                        ReadOnlySpan<float> window = row[w0[ow]..w1[ow]];
-                        float squares = 0f;
-                        for (int w = 0; w < window.Length; w++)
-                        {
-                            squares += window[w] * window[w];
-                        }
-                        target[ow] = squares;
-                    }
-                    break;
-            }
-        }
-
         for (int oh = 0; oh < g.OutH; oh++)
         {
-            Span<float> output = ys.AsSpan(yBase + oh * outW, outW);
             int h0 = rows.Start[oh];
-            scratch.Slice(h0 * outW, outW).CopyTo(output);
+            ReadOnlySpan<float> firstRow = xs.AsSpan(xBase + h0 * width, width);
+            if (kind == PoolKind.L2)
+            {
+                TensorPrimitives.Multiply(firstRow, firstRow, scratch);
+            }
+            else
+            {
+                firstRow.CopyTo(scratch);
+            }
             for (int h = h0 + 1; h < rows.End[oh]; h++)
             {
-                ReadOnlySpan<float> reduced = scratch.Slice(h * outW, outW);
-                if (kind == PoolKind.Max)
+                ReadOnlySpan<float> row = xs.AsSpan(xBase + h * width, width);
+                switch (kind)
                 {
-                    TensorPrimitives.Max(output, reduced, output);
-                }
-                else
-                {
-                    TensorPrimitives.Add(output, reduced, output);
+                    case PoolKind.Max:
+                        TensorPrimitives.Max(scratch, row, scratch);
+                        break;
+                    case PoolKind.Average:
+                        TensorPrimitives.Add(scratch, row, scratch);
+                        break;
+                    default:
+                        TensorPrimitives.MultiplyAdd(row, row, scratch, scratch);
+                        break;
                 }
             }
+
+            Span<float> output = ys.AsSpan(yBase + oh * outW, outW);
+            ReduceColumns(kind == PoolKind.Max, g, columns, scratch, output);
             if (kind == PoolKind.Average)
             {
                 int paddedH = rows.Padded[oh];
@@ -191,6 +160,60 @@ public sealed partial class CpuBackend
                 TensorPrimitives.Sqrt(output, output);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes the maximum (or the sum) of <paramref name="row"/> over each output's window columns. With stride 1,
+    /// the outputs whose window lies wholly inside the row are reduced as KW shifted vector operations.
+    /// </summary>
+    private static void ReduceColumns(bool max, in Pool2dGeometry g, PoolWindows columns, ReadOnlySpan<float> row,
+        Span<float> output)
+    {
+        int first = 0;
+        int end = 0;
+        if (g.StrideW == 1)
+        {
+            // Full windows start at ow - PadW >= 0 and end at ow - PadW + KW <= W.
+            first = Math.Min(g.PadW, output.Length);
+            end = Math.Max(first, Math.Min(output.Length, g.W + g.PadW - g.KernelW + 1));
+            int count = end - first;
+            if (count > 0)
+            {
+                Span<float> interior = output[first..end];
+                row.Slice(first - g.PadW, count).CopyTo(interior);
+                for (int k = 1; k < g.KernelW; k++)
+                {
+                    ReadOnlySpan<float> shifted = row.Slice(first - g.PadW + k, count);
+                    if (max)
+                    {
+                        TensorPrimitives.Max(interior, shifted, interior);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Add(interior, shifted, interior);
+                    }
+                }
+            }
+        }
+        // The remaining outputs, before and after the vectorised ones, one window at a time.
+        for (int ow = 0; ow < first; ow++)
+        {
+            output[ow] = ReduceWindow(max, row[columns.Start[ow]..columns.End[ow]]);
+        }
+        for (int ow = end; ow < output.Length; ow++)
+        {
+            output[ow] = ReduceWindow(max, row[columns.Start[ow]..columns.End[ow]]);
+        }
+    }
+
+    private static float ReduceWindow(bool max, ReadOnlySpan<float> window)
+    {
+        float result = window[0];
+        for (int w = 1; w < window.Length; w++)
+        {
+            result = max ? Math.Max(result, window[w]) : result + window[w];
+        }
+        return result;
     }
 
     /// <summary>
