@@ -9,8 +9,8 @@ namespace FaceNet.Tests.Cpu;
 /// The CPU convolution kernels unroll several samples side by side into one GEMM. These tests run the three
 /// kernels with one sample per product, with chunks that leave a remainder, and with one chunk per worker,
 /// on channel-slice views (offset and batch stride), against a double-precision reference. The cases cover the
-/// general im2col, the pointwise copy and the one-copy-per-tap path of stride-1 convolutions whose output is as
-/// wide as the input.
+/// general im2col, the pointwise copy, the one-copy-per-tap path of stride-1 convolutions whose output is as
+/// wide as the input, and the vectorised stride-2 gather on rows of more than 16 outputs.
 /// </summary>
 public class ConvolutionChunkTests
 {
@@ -48,6 +48,8 @@ public class ConvolutionChunkTests
         ["FiveByFiveSamePadded"] = new(5, 2, 6, 7, 3, 5, 5, 1, 1, 2, 2),
         ["TallKernelSamePadded"] = new(5, 2, 4, 5, 3, 3, 1, 1, 1, 1, 0),
         ["KernelWiderThanInput"] = new(3, 2, 2, 3, 2, 5, 5, 1, 1, 2, 2),
+        ["StrideTwoWideRows"] = new(3, 2, 5, 71, 2, 7, 7, 2, 2, 3, 3),
+        ["StrideTwoWideRowsUnpadded"] = new(2, 2, 3, 67, 3, 3, 3, 2, 2, 0, 0),
     };
 
     [Theory]
