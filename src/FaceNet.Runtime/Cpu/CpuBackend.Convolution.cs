@@ -364,7 +364,7 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Copies samples [first, first + count) of an NCHW tensor side by side into a (C x count*P) matrix at
-    /// <paramref name="offset"/>: row c holds every sample's plane c in sample order.
+    /// <paramref name="offset"/>: row c contains every sample's plane c in sample order.
     /// </summary>
     private static void GatherSamples(float[] source, Tensor tensor, int first, int count, int channels,
         int positions, float[] target, int offset)

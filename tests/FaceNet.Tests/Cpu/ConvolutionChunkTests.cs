@@ -133,8 +133,8 @@ public class ConvolutionChunkTests
     }
 
     /// <summary>
-    /// Uploads values of shape (n, c, h, w) as channels [1, 1 + c) of a wider (n, c + 3, h, w) tensor whose other
-    /// channels hold 100, so a kernel that ignores Offset or BatchStride reads or writes the wrong values.
+    /// Uploads values of shape (n, c, h, w) as channels [1, 1 + c) of a wider (n, c + 3, h, w) tensor. Its other
+    /// channels contain 100, so a kernel that ignores Offset or BatchStride reads or writes the wrong values.
     /// </summary>
     private static Tensor SliceHost(CpuBackend backend, float[] values, int n, int c, int h, int w, out Tensor slice)
     {
