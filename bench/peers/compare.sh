@@ -6,7 +6,8 @@
 # Usage: bench/peers/compare.sh [ARCH:BATCH:TRAIN_BATCH ...]
 #   default rows: nn4-small2:64:64 nn2:16:16
 # Environment: ROUNDS (2), WARMUP (1), RUNS (3), THREADS (nproc), OUT (results folder, default a temp dir),
-#   NO_BUILD=1 to skip the Release builds, FACENET_BIN and BENCH_BIN to run copies of the binaries.
+#   NO_BUILD=1 to skip the Release builds, FACENET_BIN and BENCH_BIN to run copies of the binaries,
+#   BASE_BIN to also time an earlier build of facenet in every round (a "before" column and ours/before).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -38,6 +39,11 @@ for ((round = 1; round <= rounds; round++)); do
             --runs "$runs" --format json >"$out/ours.$tag.json"
         peak="$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak"]["gflops"])' \
             "$out/ours.$tag.json")"
+        if [ -n "${BASE_BIN:-}" ]; then
+            echo "round $round $arch: before (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+            "$BASE_BIN" bench --arch "$arch" --batch "$batch" --train-batch "$train_batch" --warmup "$warmup" \
+                --runs "$runs" --format json >"$out/base.$tag.json"
+        fi
         echo "round $round $arch: pytorch (load $(cut -d' ' -f1 /proc/loadavg))" >&2
         /usr/bin/python3 "$root/bench/peers/torch_models.py" --arch "$arch" --batch "$batch" \
             --train-batch "$train_batch" --warmup "$warmup" --runs "$runs" --threads "$threads" \
@@ -49,10 +55,12 @@ done
 
 /usr/bin/python3 - "$out" "$rounds" "${rows[@]}" <<'PY'
 import json
+import os
 import statistics
 import sys
 
 out, rounds, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+has_base = os.path.exists(f"{out}/base.{rows[0].split(':')[0]}.1.json")
 
 
 def load(kind, arch, r):
@@ -60,9 +68,10 @@ def load(kind, arch, r):
         return json.load(f)
 
 
+base_head, base_rule = (" Before img/s | Ours/before |", "---:|---:|") if has_base else ("", "")
 print("| Arch | Mode | Batch | Ours img/s | PyTorch img/s | ONNX Runtime img/s | Ours/PyTorch | Ours/ORT "
-      "| Ours GFLOP/s | Ours of peak | CPU use ours/PyTorch/ORT | Load |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+      f"| Ours GFLOP/s | Ours of peak | CPU use ours/PyTorch/ORT | Load |{base_head}")
+print(f"|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|{base_rule}")
 
 
 def use(rows):
@@ -91,6 +100,13 @@ for row in rows:
         gflops = statistics.median(x["gflops"] for x in ours)
         peak = statistics.median(x["peakFraction"] for x in ours)
         load_avg = statistics.median(x["loadAverage"] for x in ours + torch)
+        base_text = ""
+        if has_base:
+            base = [load("base", arch, r)[mode] for r in range(1, rounds + 1)]
+            b = statistics.median(x["imagesPerSecond"] for x in base)
+            vs_base = statistics.median(a["imagesPerSecond"] / c["imagesPerSecond"] for a, c in zip(ours, base))
+            base_text = f" {b:.1f} | {vs_base:.2f} |"
         print(f"| {arch} | {mode} | {ours[0]['batch']} | {o:.1f} | {t:.1f} | {ort_text} | {vs_torch:.2f} | "
-              f"{ratio_text} | {gflops:.1f} | {peak:.1%} | {use(ours)}/{use(torch)}/{use(ort)} | {load_avg:.1f} |")
+              f"{ratio_text} | {gflops:.1f} | {peak:.1%} | {use(ours)}/{use(torch)}/{use(ort)} | {load_avg:.1f} |"
+              f"{base_text}")
 PY

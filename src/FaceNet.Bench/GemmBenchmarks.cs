@@ -20,6 +20,8 @@ public sealed record GemmShape(string Name, int M, int N, int K, bool PerCore)
 /// SGEMM through the CPU backend with OpenBLAS and with the managed SIMD kernels, at square sizes (one
 /// product split over the cores) and at the im2col shapes of nn4-small2's convolutions (M = output
 /// channels, N = output positions, K = input channels * kernel area; one product per core, as in a batch).
+/// The "samples" shapes are the products the convolution kernels issue at batch 64 on 2 cores, where
+/// several samples' columns sit side by side until N reaches 512 or the core's 32 samples run out.
 /// </summary>
 [Config(typeof(ThroughputConfig))]
 public class GemmBenchmarks : IThroughputWork
@@ -42,6 +44,10 @@ public class GemmBenchmarks : IThroughputWork
         new("3c 3x3/2", 256, 36, 1152, true),
         new("4a 1x1", 256, 36, 640, true),
         new("5a 3x3", 384, 9, 864, true),
+        new("3a 3x3, 4 samples", 128, 576, 864, true),
+        new("3c 3x3/2, 15 samples", 256, 540, 1152, true),
+        new("4a 1x1, 15 samples", 256, 540, 640, true),
+        new("5a 3x3, 32 samples", 384, 288, 864, true),
     ];
 
     /// <summary>The problem.</summary>

@@ -8,7 +8,8 @@ namespace FaceNet.Bench;
 /// <summary>
 /// BenchmarkDotNet entry point (<c>--filter '*Gemm*'</c> and so on), plus <c>ort --arch NAME --batch N</c>,
 /// which prints the ONNX Runtime inference row as JSON in the format of <c>facenet bench --format json</c>, and
-/// <c>chart OUT.png REPORT.json...</c>, which plots images/s against multiply-adds from such reports.
+/// <c>chart OUT.png REPORT.json...</c>, which plots images/s against multiply-adds from such reports, and
+/// <c>kernels [--batch N] [--runs N]</c>, which prints CPU milliseconds per call of the CPU kernels.
 /// </summary>
 internal static class Program
 {
@@ -17,6 +18,10 @@ internal static class Program
         if (args.Length > 0 && args[0] == "ort")
         {
             return RunOnnxRuntime(args[1..]);
+        }
+        if (args.Length > 0 && args[0] == "kernels")
+        {
+            return KernelCpuTime.Run(args[1..]);
         }
         if (args.Length > 2 && args[0] == "chart")
         {

@@ -1,4 +1,6 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using FaceNet.Runtime.Tensors;
 
 namespace FaceNet.Runtime.Cpu;
@@ -20,7 +22,20 @@ public sealed partial class CpuBackend
             ReadOnlySpan<float> ys = Sample(y, n);
             ReadOnlySpan<float> dys = Sample(dy, n);
             Span<float> dxs = Sample(dx, n);
-            for (int i = 0; i < ys.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                ReadOnlySpan<Vector<float>> yv = MemoryMarshal.Cast<float, Vector<float>>(ys);
+                ReadOnlySpan<Vector<float>> dyv = MemoryMarshal.Cast<float, Vector<float>>(dys);
+                Span<Vector<float>> dxv = MemoryMarshal.Cast<float, Vector<float>>(dxs);
+                for (int v = 0; v < yv.Length; v++)
+                {
+                    dxv[v] += Vector.ConditionalSelect(Vector.GreaterThan(yv[v], Vector<float>.Zero), dyv[v],
+                        Vector<float>.Zero);
+                }
+                i = yv.Length * Vector<float>.Count;
+            }
+            for (; i < ys.Length; i++)
             {
                 if (ys[i] > 0f)
                 {
