@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FaceNet.Kernels;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
 using Spectre.Console;
@@ -52,8 +51,7 @@ internal static class ExperimentHarmonicCommand
 
             Dictionary<string, float[]> EmbedWith(string path)
             {
-                using FaceEmbedder embedder = FaceEmbedder.Load(path, BackendFactory.Create(device));
-                embedder.BatchSize = batch;
+                using FaceEmbedder embedder = ExperimentLfw.LoadCheckpoint(path, device, batch);
                 error.WriteLine($"model: {embedder.Model.Name} from '{path}'");
                 return ExperimentLfw.Embed(embedder, lfw.Images, common.CacheFolder(result), error);
             }

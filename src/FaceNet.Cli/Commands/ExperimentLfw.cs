@@ -1,4 +1,6 @@
-using System.Collections.Concurrent;
+using FaceNet.Kernels;
+using FaceNet.Kernels.Driver;
+using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Data;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
@@ -58,6 +60,23 @@ internal sealed class ExperimentLfw
                 $"{resolution.Missing[0]}. Restore the images; the experiments need every pair.");
         }
         return new ExperimentLfw(pairs, resolution, folds, lfw);
+    }
+
+    /// <summary>Loads a checkpoint on the backend --device names; a missing driver or GPU is a data error.</summary>
+    public static FaceEmbedder LoadCheckpoint(string path, string device, int batchSize)
+    {
+        IBackend backend;
+        try
+        {
+            backend = BackendFactory.Create(device);
+        }
+        catch (CudaException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+        FaceEmbedder embedder = FaceEmbedder.Load(path, backend);
+        embedder.BatchSize = batchSize;
+        return embedder;
     }
 
     /// <summary>Distinct images of the pairs in other folds, for calibration; at most <paramref name="limit"/>.</summary>

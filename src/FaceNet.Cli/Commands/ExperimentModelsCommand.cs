@@ -1,5 +1,4 @@
 using System.CommandLine;
-using FaceNet.Kernels;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Experiments;
@@ -130,8 +129,7 @@ internal static class ExperimentModelsCommand
         var rows = new List<Evaluated>();
         foreach (string path in paths)
         {
-            using FaceEmbedder embedder = FaceEmbedder.Load(path, BackendFactory.Create(result.GetValue(device)!));
-            embedder.BatchSize = batch;
+            using FaceEmbedder embedder = ExperimentLfw.LoadCheckpoint(path, result.GetValue(device)!, batch);
             var network = (NetworkEmbeddingModel)embedder.Model;
             error.WriteLine($"model: {embedder.Model.Name} from '{path}'");
             VerificationResult r = lfw.Evaluate(ExperimentLfw.Embed(embedder, lfw.Images, common.CacheFolder(result), error));

@@ -93,7 +93,7 @@ internal static class ExperimentQuantizeCommand
                 VerificationResult r = lfw.Evaluate(quantized);
                 (double maxError, double meanDistanceChange) = Errors(lfw, embeddings, quantized);
                 table.AddRow(Markup.Escape(Name(scheme)), embedder.Dimension.ToString(), Range(quantizer),
-                    ExperimentTable.Percent(quantizer.SaturatedFraction(embeddings.Values.ToArray())),
+                    ExperimentTable.Number(100 * quantizer.SaturatedFraction(embeddings.Values.ToArray()), "F3") + "%",
                     ExperimentTable.Number(maxError, "G3"), ExperimentTable.Number(meanDistanceChange, "G3"),
                     ExperimentTable.Accuracy(r), ExperimentTable.Val(r), ExperimentTable.Number(r.Auc, "F4"));
                 curves.Add(($"{Name(scheme)} (1 byte/dim)", r.Roc));

@@ -88,13 +88,18 @@ internal static class ExperimentRobustnessCommand
             var sizeVal = new List<double>();
             foreach (int count in pixelCounts)
             {
+                // A face with at least as many pixels as the network input keeps every detail the network can
+                // see, so the original result stands for it.
                 double scale = ImageDegradation.ScaleForPixelCount(count, PaperInputSide, modelSide, cropSide);
-                VerificationResult r = lfw.Evaluate(ExperimentLfw.EmbedDegraded(embedder, images,
-                    image => ImageDegradation.ReduceResolution(image, scale), error, $"{count} pixels"));
                 double side = Math.Sqrt(count) * modelSide / PaperInputSide;
+                bool lossless = side >= modelSide || scale >= 1;
+                VerificationResult r = lossless
+                    ? original
+                    : lfw.Evaluate(ExperimentLfw.EmbedDegraded(embedder, images,
+                        image => ImageDegradation.ReduceResolution(image, scale), error, $"{count} pixels"));
                 sizeTable.AddRow(count.ToString("N0", CultureInfo.InvariantCulture),
                     $"{ExperimentTable.Number(side, "F0")} of {modelSide} px",
-                    scale >= 1 ? "none (>= 1)" : ExperimentTable.Number(scale, "F3"),
+                    lossless ? "none (face >= input)" : ExperimentTable.Number(scale, "F3"),
                     ExperimentTable.Val(r), ExperimentTable.Accuracy(r));
                 sizeVal.Add(r.ValAtFar1e3);
             }
