@@ -62,10 +62,8 @@ public static class ExperimentPlot
 
         if (logX)
         {
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                LabelFormatter = value => FormatPower(Math.Pow(10, value)),
-            };
+            double[] ticks = LogTicks(series.SelectMany(line => line.X).ToArray());
+            plot.Axes.Bottom.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(FormatPower).ToArray());
         }
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
@@ -78,6 +76,21 @@ public static class ExperimentPlot
             Directory.CreateDirectory(directory);
         }
         plot.SavePng(path, width, height);
+    }
+
+    /// <summary>
+    /// Tick values of a log axis: the powers of ten inside the data's range when it spans a decade or more,
+    /// otherwise the distinct data values themselves (such as 64, 128, 256, 512).
+    /// </summary>
+    private static double[] LogTicks(double[] values)
+    {
+        double low = values.Min(), high = values.Max();
+        int first = (int)Math.Ceiling(Math.Log10(low)), last = (int)Math.Floor(Math.Log10(high));
+        if (last - first >= 1)
+        {
+            return Enumerable.Range(first, last - first + 1).Select(p => Math.Pow(10, p)).ToArray();
+        }
+        return values.Distinct().Order().ToArray();
     }
 
     // Tick labels of a log axis: 2e8 reads better than 200000000.
