@@ -3,8 +3,8 @@ namespace FaceNet.Runtime.Experiments;
 /// <summary>
 /// Quantises each embedding component to one byte with a per-dimension affine map:
 /// <c>q = clamp(round((x - Offset[d]) / Step[d]), 0, 255)</c> and <c>x' = Offset[d] + Step[d] * q</c>.
-/// A value inside [Offset, Offset + 255 * Step] comes back within Step / 2 of itself; a value outside
-/// saturates to the nearest end of the range. A 128-d embedding then takes 128 bytes.
+/// A value inside [Offset, Offset + 255 * Step] comes back within Step / 2 of itself. A value outside
+/// that range saturates to its nearest end. A 128-d embedding then takes 128 bytes.
 /// </summary>
 public sealed class ByteQuantizer
 {
