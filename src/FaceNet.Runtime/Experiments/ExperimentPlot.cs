@@ -93,6 +93,8 @@ public static class ExperimentPlot
         return values.Distinct().Order().ToArray();
     }
 
-    // Tick labels of a log axis: 2e8 reads better than 200000000.
-    private static string FormatPower(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+    // Tick labels of a log axis: 65536 stays whole, 2E+8 reads better than 200000000.
+    private static string FormatPower(double value) => Math.Abs(value) < 1e5
+        ? value.ToString("0.##", CultureInfo.InvariantCulture)
+        : value.ToString("0.#E+0", CultureInfo.InvariantCulture);
 }
