@@ -52,7 +52,10 @@ public sealed class Trainer : IDisposable
     /// from <see cref="TrainerOptions.Seed"/>; an allocated one keeps its weights.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, or the model does not match the options or
-    /// the preprocessing contract, or no identity has two images.</exception>
+    /// the preprocessing contract, or no identity has two images, or the old model of
+    /// <see cref="TrainerOptions.CompatibleWith"/> has another embedding size or preprocessing.</exception>
+    /// <exception cref="FileNotFoundException">The <see cref="TrainerOptions.CompatibleWith"/> checkpoint does not exist.</exception>
+    /// <exception cref="InvalidDataException">The <see cref="TrainerOptions.CompatibleWith"/> checkpoint is corrupt.</exception>
     public Trainer(TrainerOptions options, FaceNetModel model, ITrainingImageSource images, Preprocessing preprocessing,
         IBackend backend, ILogger? logger = null)
     {
@@ -70,6 +73,7 @@ public sealed class Trainer : IDisposable
         _backend = backend;
         _preprocessing = preprocessing;
         _logger = logger ?? NullLogger.Instance;
+        _compatibleWith = options.CompatibleWith is null ? null : LoadFrozenModel(options, preprocessing, backend);
         if (!model.IsAllocated)
         {
             model.Allocate(backend, options.Seed);
@@ -90,7 +94,6 @@ public sealed class Trainer : IDisposable
         _optimizer = CreateOptimizer(options, model.Parameters());
         _schedule = options.CreateSchedule();
         _monitor = new TrainingMonitor(options);
-        _compatibleWith = options.CompatibleWith is null ? null : LoadFrozenModel(options, preprocessing, backend);
         ImageCount = images.Count;
         IdentityCount = images.Identities.Count;
     }
