@@ -22,7 +22,8 @@ internal static class CommandRunner
             return 2;
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException
-            or FaceNet.Runtime.Imaging.ImageDecodeException or FormatException or ArgumentException)
+            or FaceNet.Runtime.Imaging.ImageDecodeException or FormatException or ArgumentException
+            or FaceNet.Runtime.Pretrained.ModelStoreException or FaceNet.Runtime.Pretrained.FaceNotFoundException)
         {
             error.WriteLine($"error: {MessageOf(e)}");
             return 1;

@@ -98,6 +98,11 @@ internal static class LfwCommand
                     "they are counted in missingPairs and left out of every metric.");
             }
 
+            if (embedder.Faces is not null)
+            {
+                // Every LFW image shows a centred face, and the protocol needs every image embedded.
+                embedder.Faces.Fallback = FaceNet.Runtime.Pretrained.NoFaceFallback.CentreBox;
+            }
             IReadOnlyList<string> images = resolution.DistinctImagePaths();
             error.WriteLine($"model: {embedder.Model.Name}; {resolution.Available.Count} pairs, {images.Count} distinct images");
             var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -107,6 +112,11 @@ internal static class LfwCommand
             for (int i = 0; i < images.Count; i++)
             {
                 embeddings[images[i]] = vectors[i];
+            }
+            if (embedder.Faces is { FallbackCount: > 0 } faces)
+            {
+                error.WriteLine($"no face found by the {faces.Detector.Name} detector in {faces.FallbackCount} of the " +
+                    "images embedded in this run; those were aligned from landmarks found in the central half of the image.");
             }
 
             VerificationResult result = LfwVerification.Evaluate(resolution, path => embeddings[path], folds);

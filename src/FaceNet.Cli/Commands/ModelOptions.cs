@@ -15,7 +15,29 @@ internal sealed class ModelOptions
 {
     public Option<string?> Checkpoint { get; } = new("--model")
     {
-        Description = "Checkpoint file (.fnet) to embed with.",
+        Description = "Checkpoint file (.fnet) to embed with, or 'face-api-resnet' for face-api's pretrained " +
+            "recognition network (weights fetched with npm on first use).",
+    };
+
+    public Option<string?> ModelsDirectory { get; } = new("--models-dir")
+    {
+        Description = "Cache folder of the pretrained face-api model files. Default: $FACENET_MODELS, else " +
+            "$XDG_CACHE_HOME/facenet/models, else ~/.cache/facenet/models.",
+    };
+
+    public Option<bool> Pretrained { get; } = new("--pretrained")
+    {
+        Description = "Use face-api's pretrained networks on photos: detect faces, find 68 landmarks, align the " +
+            "largest face to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
+            "add --detector ssd for the other detector.",
+    };
+
+    public Option<string?> Detector { get; } = CreateDetectorOption();
+
+    public Option<double?> FaceScore { get; } = new("--face-score")
+    {
+        Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
+            "between 0 and 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
     };
 
     public Option<string?> Architecture { get; } = new("--arch")
@@ -43,6 +65,17 @@ internal sealed class ModelOptions
 
     public Option<string> Device { get; } = CreateDeviceOption();
 
+    private static Option<string?> CreateDetectorOption()
+    {
+        var option = new Option<string?>("--detector")
+        {
+            Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input) or 'ssd' " +
+                "(SSD MobileNet v1, slower, finds more faces). Images without a face are reported and skipped.",
+        };
+        option.AcceptOnlyFromAmong("tiny", "ssd");
+        return option;
+    }
+
     private static Option<string> CreateDeviceOption()
     {
         var option = new Option<string>("--device")
@@ -58,6 +91,10 @@ internal sealed class ModelOptions
     {
         command.Options.Add(Device);
         command.Options.Add(Checkpoint);
+        command.Options.Add(Pretrained);
+        command.Options.Add(Detector);
+        command.Options.Add(FaceScore);
+        command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
         command.Options.Add(Baseline);
@@ -70,10 +107,33 @@ internal sealed class ModelOptions
         string? checkpoint = result.GetValue(Checkpoint);
         string? architecture = result.GetValue(Architecture);
         string? baseline = result.GetValue(Baseline);
+        string? detector = result.GetValue(Detector);
+        bool pretrained = result.GetValue(Pretrained);
+        if (pretrained && checkpoint is not null && !FaceEmbedder.IsFaceApiResNetName(checkpoint))
+        {
+            throw new UsageException($"--pretrained uses face-api-resnet; drop --model '{checkpoint}' or --pretrained.");
+        }
+        if (pretrained)
+        {
+            checkpoint = "face-api-resnet";
+            detector ??= "tiny";
+        }
         int chosen = (checkpoint is null ? 0 : 1) + (architecture is null ? 0 : 1) + (baseline is null ? 0 : 1);
         if (chosen != 1)
         {
-            throw new UsageException("Choose exactly one model: --model FILE, --arch NAME (untrained) or --baseline pixels.");
+            throw new UsageException("Choose exactly one model: --model FILE, --arch NAME (untrained), --baseline " +
+                "pixels, or --pretrained (face-api detection and recognition).");
+        }
+        if (detector is not null && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))
+        {
+            throw new UsageException(
+                $"--detector {detector} works with face-api-resnet only; add --pretrained or --model face-api-resnet.");
+        }
+        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore >= 0 && faceScore < 1)))
+        {
+            throw new UsageException(detector is null
+                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
+                : $"Invalid --face-score {faceScore}; use a score from 0 up to, not including, 1.");
         }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)
@@ -83,7 +143,20 @@ internal sealed class ModelOptions
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {
-            embedder = FaceEmbedder.Load(checkpoint, OpenBackend(result));
+            if (detector is not null)
+            {
+                embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory));
+                if (result.GetValue(FaceScore) is { } score)
+                {
+                    embedder.Faces!.Detector.ScoreThreshold = score;
+                }
+            }
+            else
+            {
+                embedder = FaceEmbedder.IsFaceApiResNetName(checkpoint)
+                    ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory))
+                    : FaceEmbedder.Load(checkpoint, OpenBackend(result));
+            }
         }
         else if (architecture is not null)
         {

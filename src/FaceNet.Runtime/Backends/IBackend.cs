@@ -76,6 +76,35 @@ public interface IBackend
     /// </summary>
     void Conv2dBackwardFilter(in Conv2dGeometry g, Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias);
 
+    /// <summary>
+    /// Depthwise convolution, one filter per channel:
+    /// <c>y[n, c, oh, ow] = bias[c] + sum over kh, kw of weight[c, 0, kh, kw] * x[n, c, oh * strideH - padH + kh,
+    /// ow * strideW - padW + kw]</c>, positions outside the input reading 0. <c>g.OutChannels</c> equals
+    /// <c>g.InChannels</c>. x: (N, C, H, W); weight: (C, 1, KH, KW); bias: (C) or null; y: (N, C, OH, OW).
+    /// </summary>
+    void DepthwiseConv2dForward(in Conv2dGeometry g, Tensor x, Tensor weight, Tensor? bias, Tensor y);
+
+    /// <summary>Adds the depthwise convolution's input gradient into dx (N, C, H, W) from dy (N, C, OH, OW).</summary>
+    void DepthwiseConv2dBackwardData(in Conv2dGeometry g, Tensor dy, Tensor weight, Tensor dx);
+
+    /// <summary>
+    /// <c>dWeight[c, 0, kh, kw] += sum over n, oh, ow of x[n, c, ...] * dy[n, c, oh, ow]</c> and
+    /// <c>dBias[c] += sum of dy over N, OH, OW</c> (when dBias is not null).
+    /// </summary>
+    void DepthwiseConv2dBackwardFilter(in Conv2dGeometry g, Tensor x, Tensor dy, Tensor dWeight, Tensor? dBias);
+
+    /// <summary>
+    /// Per-channel affine map <c>y[n, c, h, w] = x[n, c, h, w] * scale[c] + shift[c]</c> for x and y (N, C, H, W)
+    /// and scale, shift (C); x and y may be the same tensor.
+    /// </summary>
+    void ScaleShiftForward(Tensor x, Tensor scale, Tensor shift, Tensor y);
+
+    /// <summary><c>dx[n, c, h, w] += dy[n, c, h, w] * scale[c]</c>.</summary>
+    void ScaleShiftBackwardData(Tensor dy, Tensor scale, Tensor dx);
+
+    /// <summary><c>dScale[c] += sum over n, h, w of dy * x</c> and <c>dShift[c] += sum over n, h, w of dy</c>.</summary>
+    void ScaleShiftBackwardParameters(Tensor x, Tensor dy, Tensor dScale, Tensor dShift);
+
     // ---- pooling and normalisation ------------------------------------------------------------
 
     /// <summary>Pooling of the given kind. x: (N, C, H, W); y: (N, C, OH, OW).</summary>
@@ -145,6 +174,20 @@ public interface IBackend
 
     /// <summary>Adds <c>(dy - y * dot(y, dy)) / norm</c> into dx (rows clamped by epsilon get <c>dy / epsilon</c>).</summary>
     void L2NormalizeBackward(Tensor y, Tensor norms, Tensor dy, Tensor dx, float epsilon);
+
+    // ---- detector activations -----------------------------------------------------------------
+
+    /// <summary><c>y = x &gt; 0 ? x : slope * x</c>; x and y may be the same tensor.</summary>
+    void LeakyReluForward(Tensor x, Tensor y, float slope);
+
+    /// <summary><c>dx += x &gt; 0 ? dy : slope * dy</c>, from the forward input x.</summary>
+    void LeakyReluBackward(Tensor x, Tensor dy, Tensor dx, float slope);
+
+    /// <summary><c>y = min(max(x, min), max)</c>; x and y may be the same tensor. ReLU6 is min 0, max 6.</summary>
+    void ClipForward(Tensor x, Tensor y, float min, float max);
+
+    /// <summary><c>dx += dy where min &lt; x &lt; max</c>, from the forward input x.</summary>
+    void ClipBackward(Tensor x, Tensor dy, Tensor dx, float min, float max);
 
     // ---- losses -------------------------------------------------------------------------------
 

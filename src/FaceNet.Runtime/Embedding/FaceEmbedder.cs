@@ -7,6 +7,7 @@ using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
+using FaceNet.Runtime.Pretrained;
 
 namespace FaceNet.Runtime.Embedding;
 
@@ -40,8 +41,20 @@ public sealed class FaceEmbedder : IDisposable
 
     /// <summary>Wraps a model; the embedder disposes it.</summary>
     public FaceEmbedder(IEmbeddingModel model, Threshold? threshold = null, ImageDecoder? decoder = null)
+        : this(model, null, threshold, decoder)
     {
-        Model = model;
+    }
+
+    /// <summary>
+    /// Wraps a model fed by a face pipeline: every image is searched for faces, and the largest face, aligned,
+    /// is what the model embeds. The embedder disposes both.
+    /// </summary>
+    public FaceEmbedder(IEmbeddingModel model, FacePipeline? faces, Threshold? threshold = null,
+        ImageDecoder? decoder = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Faces = faces;
+        Model = faces is null ? model : new FacePipelineModel(model, faces);
         Threshold = threshold ?? Threshold.SquaredL2(FallbackSquaredL2Threshold);
         _decoder = decoder ?? new ImageDecoder();
         _preprocessor = new Preprocessor(model.Preprocessing);
@@ -49,6 +62,12 @@ public sealed class FaceEmbedder : IDisposable
 
     /// <summary>The model that produces the embeddings.</summary>
     public IEmbeddingModel Model { get; }
+
+    /// <summary>
+    /// The face detection and alignment applied to every image before the model, or null when images are
+    /// already face crops.
+    /// </summary>
+    public FacePipeline? Faces { get; }
 
     /// <summary>The same/different decision threshold, with its metric.</summary>
     public Threshold Threshold { get; }
@@ -71,7 +90,8 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <summary>
-    /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header.
+    /// Loads a checkpoint: architecture, weights, preprocessing contract and threshold from its header. The name
+    /// <c>face-api-resnet</c>, when no file of that name exists, loads <see cref="FaceApiResNet"/> instead.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="checkpointPath"/> is null or empty.</exception>
     /// <exception cref="InvalidDataException">The file is corrupt, incomplete or does not match its architecture,
@@ -80,6 +100,10 @@ public sealed class FaceEmbedder : IDisposable
     public static FaceEmbedder Load(string checkpointPath, IBackend? backend = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        if (IsFaceApiResNetName(checkpointPath))
+        {
+            return FaceApiResNet(backend);
+        }
         if (Directory.Exists(checkpointPath))
         {
             throw new FileNotFoundException(
@@ -153,6 +177,27 @@ public sealed class FaceEmbedder : IDisposable
         return Threshold.SquaredL2(value);
     }
 
+    /// <summary>Whether <paramref name="name"/> names the pretrained face-api ResNet rather than a checkpoint file.</summary>
+    public static bool IsFaceApiResNetName(string name) =>
+        string.Equals(name, FaceRecognitionNet.ModelName, StringComparison.OrdinalIgnoreCase) && !File.Exists(name);
+
+    /// <summary>
+    /// face-api's pretrained recognition ResNet (see <see cref="FaceRecognitionNet"/>) with its weights from the
+    /// model cache, fetched with npm on first use. Its descriptors are not unit length, so the threshold is
+    /// face-api's Euclidean distance of 0.6 rather than a squared L2 distance between unit vectors.
+    /// </summary>
+    /// <param name="backend">Where the network runs; the CPU when null.</param>
+    /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
+    /// <param name="preprocessing">How images become the 150x150 input; <see cref="FaceRecognitionNet.Preprocessing"/> when null.</param>
+    /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
+    public static FaceEmbedder FaceApiResNet(IBackend? backend = null, string? modelsDirectory = null,
+        Preprocessing? preprocessing = null)
+    {
+        NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(new FaceApiModelStore(modelsDirectory),
+            backend, preprocessing);
+        return new FaceEmbedder(model, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+    }
+
     /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
     public static FaceEmbedder Untrained(string architecture, int seed = 1, int embeddingSize = 128,
         IBackend? backend = null)
@@ -175,21 +220,27 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>Decodes and embeds one image file.</summary>
     /// <exception cref="ImageDecodeException">The file is missing, empty, truncated, too large or not an image.</exception>
     /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
     public float[] Embed(string imagePath)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Embed(_decoder.Decode(imagePath));
+        return EmbedNamedImages([_decoder.Decode(imagePath)], _ => imagePath)[0];
     }
 
     /// <summary>Embeds one decoded image.</summary>
     /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
     public float[] Embed(RgbImage image) => EmbedImages([image])[0];
 
     /// <summary>Embeds decoded images; each result is independent of the others in the list.</summary>
     /// <exception cref="ArgumentNullException">The list or one of its images is null.</exception>
     /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
     /// <exception cref="ObjectDisposedException">The embedder was disposed.</exception>
-    public float[][] EmbedImages(IReadOnlyList<RgbImage> images)
+    /// <exception cref="FaceNotFoundException">The embedder has a face pipeline and it found no face.</exception>
+    public float[][] EmbedImages(IReadOnlyList<RgbImage> images) => EmbedNamedImages(images, i => $"image {i}");
+
+    /// <summary>Embeds decoded images; <paramref name="nameOf"/> names image i in error messages.</summary>
+    private float[][] EmbedNamedImages(IReadOnlyList<RgbImage> images, Func<int, string> nameOf)
     {
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -201,7 +252,8 @@ public sealed class FaceEmbedder : IDisposable
             float[] batch = new float[count * sample];
             try
             {
-                Parallel.For(0, count, i => _preprocessor.Apply(images[start + i], batch.AsSpan(i * sample, sample)));
+                Parallel.For(0, count, i => _preprocessor.Apply(ModelInput(images[start + i], nameOf(start + i)),
+                    batch.AsSpan(i * sample, sample)));
             }
             catch (AggregateException e)
             {
@@ -241,10 +293,11 @@ public sealed class FaceEmbedder : IDisposable
             {
                 try
                 {
-                    RgbImage image = _decoder.Decode(paths[start + i]);
+                    RgbImage image = ModelInput(_decoder.Decode(paths[start + i]), paths[start + i]);
                     _preprocessor.Apply(image, batch.AsSpan(i * sample, sample));
                 }
-                catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException)
+                catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException
+                    or FaceNotFoundException)
                 {
                     errors[i] = e.Message;
                 }
@@ -270,6 +323,89 @@ public sealed class FaceEmbedder : IDisposable
                     output.AsSpan(k * Dimension, Dimension).ToArray(), null);
             }
             progress?.Report(start + count);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Loads face-api's pretrained networks as one pipeline: the face detector named <paramref name="detector"/>
+    /// (<c>tiny</c> or <c>ssd</c>), the 68-point landmark network and the recognition ResNet. Each image is
+    /// searched for faces, the largest is aligned to 150x150 and embedded; its descriptor is compared with
+    /// face-api's Euclidean threshold of 0.6.
+    /// </summary>
+    /// <param name="detector"><c>tiny</c> (fast) or <c>ssd</c> (more accurate).</param>
+    /// <param name="backend">Where the networks run; the CPU when null.</param>
+    /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
+    /// <exception cref="ArgumentException">The detector name is neither tiny nor ssd.</exception>
+    /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
+    public static FaceEmbedder LoadPretrained(string detector = "tiny", IBackend? backend = null,
+        string? modelsDirectory = null)
+    {
+        var store = new FaceApiModelStore(modelsDirectory);
+        FacePipeline faces = FacePipeline.LoadPretrained(store, detector, backend);
+        try
+        {
+            NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(store, backend,
+                FaceRecognitionNet.Preprocessing(cropFraction: 1));
+            return new FaceEmbedder(model, faces, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+        }
+        catch
+        {
+            faces.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Finds every face in an image and embeds each: boxes, scores and landmarks in image pixels, descriptors
+    /// of the aligned faces. Faces are in the detector's order, highest score first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The embedder has no face pipeline (see <see cref="LoadPretrained"/>).</exception>
+    public IReadOnlyList<DetectedFace> DetectFaces(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Faces is null)
+        {
+            throw new InvalidOperationException(
+                "This embedder has no face detector; load one with FaceEmbedder.LoadPretrained.");
+        }
+        IReadOnlyList<LocatedFace> located = Faces.Locate(image);
+        RgbImage[] aligned = located.Select(f => Faces.Aligner.Align(image, f.Landmarks)).ToArray();
+        float[][] descriptors = EmbedAligned(aligned);
+        return located.Select((f, i) => new DetectedFace(f.Box, f.Score, f.Landmarks, descriptors[i])).ToArray();
+    }
+
+    /// <summary>Decodes an image file and finds and embeds every face in it (see <see cref="DetectFaces(RgbImage)"/>).</summary>
+    /// <exception cref="ImageDecodeException">The file is missing, empty, truncated, too large or not an image.</exception>
+    public IReadOnlyList<DetectedFace> DetectFaces(string imagePath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return DetectFaces(_decoder.Decode(imagePath));
+    }
+
+    /// <summary>Returns the model's input image: the aligned largest face when there is a face pipeline.</summary>
+    private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignLargest(image, name);
+
+    /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>
+    private float[][] EmbedAligned(IReadOnlyList<RgbImage> crops)
+    {
+        int sample = Preprocessing.SampleSize;
+        var results = new float[crops.Count][];
+        for (int start = 0; start < crops.Count; start += BatchSize)
+        {
+            int count = Math.Min(BatchSize, crops.Count - start);
+            float[] batch = new float[count * sample];
+            for (int i = 0; i < count; i++)
+            {
+                _preprocessor.Apply(crops[start + i], batch.AsSpan(i * sample, sample));
+            }
+            float[] output = new float[count * Dimension];
+            Model.Embed(batch, count, output);
+            for (int i = 0; i < count; i++)
+            {
+                results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
+            }
         }
         return results;
     }

@@ -1,0 +1,16 @@
+namespace FaceNet.Runtime.Pretrained;
+
+/// <summary>The face detector found no face in an image.</summary>
+public sealed class FaceNotFoundException : Exception
+{
+    /// <summary>Creates the exception for the image named <paramref name="imageName"/>.</summary>
+    public FaceNotFoundException(string imageName, string detector)
+        : base($"No face found in '{imageName}' by the {detector} detector; use a photo with a visible face, " +
+            "try the other detector (--detector tiny or ssd), or pass a face crop to a model without detection.")
+    {
+        ImageName = imageName;
+    }
+
+    /// <summary>The image, as the caller named it.</summary>
+    public string ImageName { get; }
+}

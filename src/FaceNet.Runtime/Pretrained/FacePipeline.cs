@@ -1,0 +1,147 @@
+using FaceNet.Runtime.Backends;
+using FaceNet.Runtime.Imaging;
+
+namespace FaceNet.Runtime.Pretrained;
+
+/// <summary>
+/// Finds and aligns faces in photos: detection (<see cref="IFaceDetector"/>), 68 landmarks per detection
+/// (<see cref="FaceLandmark68Net"/>), then a similarity transform of five of those landmarks onto a template
+/// (<see cref="FaceAligner"/>) that yields the recognition network's 150 x 150 input.
+/// </summary>
+/// <remarks>
+/// When an image contains several faces, <see cref="AlignLargest"/> uses the one with the largest detection
+/// box, the usual subject of a portrait. <see cref="Locate"/> returns them all. Calls are serialised with a lock,
+/// because the networks share one backend, so an instance may be used from several threads.
+/// </remarks>
+public sealed class FacePipeline : IDisposable
+{
+    private readonly object _gate = new();
+    private int _fallbacks;
+
+    /// <summary>Creates a pipeline; it disposes the detector and the landmark network.</summary>
+    public FacePipeline(IFaceDetector detector, FaceLandmark68Net landmarks, FaceAligner? aligner = null)
+    {
+        Detector = detector ?? throw new ArgumentNullException(nameof(detector));
+        LandmarkNet = landmarks ?? throw new ArgumentNullException(nameof(landmarks));
+        Aligner = aligner ?? new FaceAligner();
+    }
+
+    /// <summary>Loads the face-api detector named <paramref name="detector"/> (tiny or ssd) and the landmark
+    /// network from <paramref name="store"/>, fetching the package on first use.</summary>
+    /// <exception cref="ArgumentException">The detector name is neither tiny nor ssd.</exception>
+    public static FacePipeline LoadPretrained(FaceApiModelStore store, string detector = "tiny", IBackend? backend = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        IFaceDetector faceDetector = detector switch
+        {
+            "tiny" => TinyFaceDetector.Load(store.Ensure(FaceApiModel.TinyFaceDetector), backend),
+            "ssd" => SsdMobileNetV1.Load(store.Ensure(FaceApiModel.SsdMobilenetV1), backend),
+            _ => throw new ArgumentException(
+                $"Unknown face detector '{detector}'; use 'tiny' (fast) or 'ssd' (more accurate).", nameof(detector)),
+        };
+        try
+        {
+            return new FacePipeline(faceDetector, FaceLandmark68Net.Load(store.Ensure(FaceApiModel.FaceLandmark68), backend));
+        }
+        catch
+        {
+            faceDetector.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The face detector.</summary>
+    public IFaceDetector Detector { get; }
+
+    /// <summary>The landmark network.</summary>
+    public FaceLandmark68Net LandmarkNet { get; }
+
+    /// <summary>The alignment template and output size.</summary>
+    public FaceAligner Aligner { get; }
+
+    /// <summary>What <see cref="AlignLargest"/> does when no face is found (default: throw).</summary>
+    public NoFaceFallback Fallback { get; set; } = NoFaceFallback.Fail;
+
+    /// <summary>How many images <see cref="AlignLargest"/> aligned with the centre-box fallback so far.</summary>
+    public int FallbackCount => Volatile.Read(ref _fallbacks);
+
+    /// <summary>
+    /// Identifies detector, score threshold, landmark network, alignment template and fallback for embedding
+    /// caches: aligned crops, and so descriptors, change when any of them does.
+    /// </summary>
+    public string Description
+    {
+        get
+        {
+            string template = string.Join(";", Aligner.Template.Select(p => FormattableString.Invariant($"{p.X:0.###},{p.Y:0.###}")));
+            string fallback = Fallback == NoFaceFallback.CentreBox ? "+centre-fallback" : "";
+            return FormattableString.Invariant(
+                $"{Detector.Name}@{Detector.ScoreThreshold:0.###}+landmarks68+align{Aligner.Size}[{template}]{fallback}");
+        }
+    }
+
+    /// <summary>Finds every face with its landmarks, highest detection score first.</summary>
+    public IReadOnlyList<LocatedFace> Locate(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        lock (_gate)
+        {
+            IReadOnlyList<ScoredBox> detections = Detector.Detect(image);
+            Landmarks68?[] landmarks = LandmarkNet.Detect(image, detections.Select(d => d.Box).ToArray());
+            var faces = new List<LocatedFace>();
+            for (int i = 0; i < detections.Count; i++)
+            {
+                if (landmarks[i] is { } points)
+                {
+                    faces.Add(new LocatedFace(detections[i].Box, detections[i].Score, points));
+                }
+            }
+            return faces;
+        }
+    }
+
+    /// <summary>
+    /// Returns the aligned crop of the face with the largest box, or applies <see cref="Fallback"/> when there
+    /// is none.
+    /// </summary>
+    /// <param name="image">The photo.</param>
+    /// <param name="name">The image's name for error messages, such as its path.</param>
+    /// <exception cref="FaceNotFoundException">No face was found and the fallback is <see cref="NoFaceFallback.Fail"/>.</exception>
+    public RgbImage AlignLargest(RgbImage image, string name)
+    {
+        IReadOnlyList<LocatedFace> faces = Locate(image);
+        if (faces.Count > 0)
+        {
+            LocatedFace largest = faces.MaxBy(f => f.Box.Area)!;
+            return Aligner.Align(image, largest.Landmarks);
+        }
+        if (Fallback == NoFaceFallback.Fail)
+        {
+            throw new FaceNotFoundException(name, Detector.Name);
+        }
+
+        Interlocked.Increment(ref _fallbacks);
+        LocatedFace centre = LocateInCentre(image);
+        return Aligner.Align(image, centre.Landmarks);
+    }
+
+    /// <summary>The landmarks found in the central box: half the image's width and height, centred.</summary>
+    public LocatedFace LocateInCentre(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var box = new FaceBox(image.Width * 0.25, image.Height * 0.25, image.Width * 0.75, image.Height * 0.75);
+        lock (_gate)
+        {
+            Landmarks68 landmarks = LandmarkNet.Detect(image, [box])[0]
+                ?? throw new InvalidOperationException($"The central box of a {image.Width}x{image.Height} image is empty.");
+            return new LocatedFace(box, 0, landmarks);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Detector.Dispose();
+        LandmarkNet.Dispose();
+    }
+}

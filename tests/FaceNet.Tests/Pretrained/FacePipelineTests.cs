@@ -1,0 +1,185 @@
+using System.Text.Json;
+using FaceNet.Runtime.Data;
+using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Evaluation;
+using FaceNet.Runtime.Imaging;
+using FaceNet.Runtime.Pretrained;
+using FaceNet.Tests.Cli;
+
+namespace FaceNet.Tests.Pretrained;
+
+/// <summary>One pretrained embedder with the tiny detector, loaded once for the pipeline tests.</summary>
+public sealed class PretrainedFaceEmbedder : IDisposable
+{
+    public FaceEmbedder Embedder { get; } = FaceEmbedder.LoadPretrained("tiny");
+
+    public FacePipeline Faces => Embedder.Faces!;
+
+    public void Dispose() => Embedder.Dispose();
+}
+
+/// <summary>Detection, landmarks, alignment and embedding of photos end to end.</summary>
+public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClassFixture<PretrainedFaceEmbedder>, IDisposable
+{
+    private readonly CliTestData _data = new();
+
+    public void Dispose() => _data.Dispose();
+
+    private static string LfwImage(string person, int number) =>
+        Path.Combine(DataRoot.RequireExisting(), "lfw", "images", person, $"{person}_{number:0000}.jpg");
+
+    /// <summary>Writes a uniform grey PNG, a photo in which no detector finds a face.</summary>
+    private static string WriteBlankImage(string folder, string name)
+    {
+        string path = Path.Combine(folder, name);
+        using var bitmap = new SkiaSharp.SKBitmap(120, 90);
+        bitmap.Erase(new SkiaSharp.SKColor(128, 128, 128));
+        using SkiaSharp.SKData png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        File.WriteAllBytes(path, png.ToArray());
+        return path;
+    }
+
+    [Fact]
+    public void DetectFaces_LfwPortrait_FindsOneAlignedFace()
+    {
+        FaceEmbedder embedder = pretrained.Embedder;
+        RgbImage image = new ImageDecoder().Decode(LfwImage("AJ_Cook", 1));
+
+        IReadOnlyList<DetectedFace> faces = embedder.DetectFaces(image);
+
+        DetectedFace face = Assert.Single(faces);
+        Assert.InRange(face.Score, 0.5, 1.0);
+        (double eyeX, double eyeY) = face.Landmarks.AlignmentPoints()[0];
+        Assert.True(face.Box.Left < eyeX && eyeX < face.Box.Right, $"Left eye x {eyeX} is outside box {face.Box}.");
+        Assert.True(face.Box.Top < eyeY && eyeY < face.Box.Bottom, $"Left eye y {eyeY} is outside box {face.Box}.");
+        Assert.Equal(128, face.Descriptor.Length);
+        Assert.Equal(face.Descriptor, embedder.Embed(image));
+    }
+
+    [Fact]
+    public void Align_LfwPortrait_PutsEyesOnTemplate()
+    {
+        FacePipeline pipeline = pretrained.Faces;
+        RgbImage image = new ImageDecoder().Decode(LfwImage("George_W_Bush", 2));
+
+        LocatedFace face = Assert.Single(pipeline.Locate(image));
+        SimilarityTransform transform = pipeline.Aligner.FitTransform(face.Landmarks);
+
+        // The fitted transform moves each eye centre to within a few pixels of its template position; the
+        // residual is what a similarity transform cannot fit of this face's shape.
+        for (int eye = 0; eye < 2; eye++)
+        {
+            (double x, double y) = face.Landmarks.AlignmentPoints()[eye];
+            (double ax, double ay) = transform.Apply(x, y);
+            (double tx, double ty) = pipeline.Aligner.Template[eye];
+            Assert.True(Math.Abs(ax - tx) < 5 && Math.Abs(ay - ty) < 5,
+                $"Eye {eye} lands at ({ax:F1}, {ay:F1}), template ({tx}, {ty}).");
+        }
+    }
+
+    [Fact]
+    public void Embed_BlankImage_ThrowsFaceNotFound()
+    {
+        string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
+        var error = Assert.Throws<FaceNotFoundException>(() => pretrained.Embedder.Embed(blank));
+
+        Assert.Contains("grey.png", error.Message);
+    }
+
+    [Fact]
+    public void AlignLargest_CentreFallback_CountsAndAligns()
+    {
+        // A pipeline of its own, because the fallback setting and its counter are state.
+        using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny");
+        pipeline.Fallback = NoFaceFallback.CentreBox;
+        var grey = new RgbImage(100, 100);
+        Array.Fill(grey.Pixels, 128f);
+
+        RgbImage aligned = pipeline.AlignLargest(grey, "grey");
+
+        Assert.Equal(1, pipeline.FallbackCount);
+        Assert.Equal(FaceAligner.DefaultSize, aligned.Width);
+        Assert.Contains("centre-fallback", pipeline.Description);
+    }
+
+    [Fact]
+    public void Compare_PretrainedPhotos_SamePersonIsSame()
+    {
+        var (exitCode, output, error) = CliTestData.Invoke(["compare", LfwImage("George_W_Bush", 1),
+            LfwImage("George_W_Bush", 2), "--pretrained", "--format", "json"]);
+
+        Assert.True(exitCode == 0, $"Exit code {exitCode}: {error}");
+        JsonElement json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("same", json.GetProperty("verdict").GetString());
+        Assert.Contains("tiny-416", json.GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public void Compare_PretrainedBlankImage_ReportsNoFaceAndExitsOne()
+    {
+        string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
+
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", LfwImage("George_W_Bush", 1), blank,
+            "--model", "face-api-resnet", "--detector", "tiny"]);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("No face found in", error);
+        Assert.Contains("tiny-416", error);
+    }
+
+    [Fact]
+    public void Embed_PretrainedFolderWithBlank_SkipsItAndWritesTheRest()
+    {
+        string folder = _data.Folder("photos");
+        File.Copy(LfwImage("AJ_Cook", 1), Path.Combine(folder, "cook.jpg"));
+        WriteBlankImage(folder, "grey.png");
+        string outPath = Path.Combine(_data.Folder("out"), "faces.csv");
+
+        var (exitCode, output, error) = CliTestData.Invoke(["embed", folder, "--out", outPath, "--pretrained"]);
+
+        Assert.True(exitCode == 0, $"Exit code {exitCode}: {error}");
+        Assert.Contains("No face found in", error);
+        Assert.Contains("embedded 1 of 2 images (1 failed)", output);
+        Assert.Single(EmbeddingStore.ReadCsv(outPath));
+    }
+
+    [Theory]
+    [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
+    [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
+    public void Options_InvalidFaceScore_IsUsageError(string expected, params string[] options)
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Description_ScoreThresholdAndTemplate_ChangeCacheKey()
+    {
+        string before = pretrained.Faces.Description;
+        double threshold = pretrained.Faces.Detector.ScoreThreshold;
+        try
+        {
+            pretrained.Faces.Detector.ScoreThreshold = 0.3;
+
+            Assert.NotEqual(before, pretrained.Faces.Description);
+            Assert.Contains("tiny-416@0.3", pretrained.Faces.Description);
+            Assert.Contains("[49.3,44;", pretrained.Faces.Description);
+        }
+        finally
+        {
+            pretrained.Faces.Detector.ScoreThreshold = threshold;
+        }
+    }
+
+    [Fact]
+    public void Options_DetectorWithoutFaceApiModel_IsUsageError()
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--baseline", "pixels",
+            "--detector", "tiny"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--detector tiny works with face-api-resnet only", error);
+    }
+}
