@@ -62,7 +62,10 @@ internal sealed class ExperimentLfw
         return new ExperimentLfw(pairs, resolution, folds, lfw);
     }
 
-    /// <summary>Loads a checkpoint on the backend --device names; a missing driver or GPU is a data error.</summary>
+    /// <summary>
+    /// Loads a checkpoint, or face-api's pretrained ResNet when <paramref name="path"/> is 'face-api-resnet',
+    /// on the backend --device names. A missing driver or GPU is a data error.
+    /// </summary>
     public static FaceEmbedder LoadCheckpoint(string path, string device, int batchSize)
     {
         IBackend backend;
@@ -74,7 +77,9 @@ internal sealed class ExperimentLfw
         {
             throw new InvalidDataException(e.Message, e);
         }
-        FaceEmbedder embedder = FaceEmbedder.Load(path, backend);
+        FaceEmbedder embedder = FaceEmbedder.IsFaceApiResNetName(path)
+            ? FaceEmbedder.FaceApiResNet(backend)
+            : FaceEmbedder.Load(path, backend);
         embedder.BatchSize = batchSize;
         return embedder;
     }

@@ -97,7 +97,7 @@ internal static class ExperimentModelsCommand
     {
         var checkpoints = new Option<string[]>("--model")
         {
-            Description = "Checkpoint file (.fnet) to evaluate; repeat for each model.",
+            Description = "Checkpoint file (.fnet) to evaluate, or 'face-api-resnet'; repeat for each model.",
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
