@@ -21,6 +21,7 @@ internal static class Program
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(SelftestCommand.Create());
+        root.Subcommands.Add(ExperimentCommand.Create());
         return root;
     }
 

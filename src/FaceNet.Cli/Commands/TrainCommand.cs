@@ -195,6 +195,13 @@ internal static class TrainCommand
                 "settings as the first run (only --steps, --checkpoint-every and --cache-images may change).",
         };
 
+        var compatibleWith = new Option<string?>("--compatible-with")
+        {
+            Description = "Checkpoint of an old model to stay compatible with: it embeds every batch too (frozen) and " +
+                "the harmonic triplet loss mixes both models' embeddings, so new and old embeddings can be compared. " +
+                "It must have the same embedding size, input size and --center-crop; --policy does not apply.",
+        };
+
         var device = new Option<string>("--device")
         {
             Description = "Backend to train on: cpu, cuda (a GPU through libcuda) or emulated (the CUDA kernels on the CPU).",
@@ -208,7 +215,7 @@ internal static class TrainCommand
             arch, embeddingSize, data, includeLfw, includeYale, dataRoot, excludeFolds, lfwPairs, excludeIdentity,
             minImages, output, steps, identities, perIdentity, extraNegatives, margin, policy, optimizer,
             learningRate, schedule, decayFactor, decayInterval, minLearningRate, momentum, weightDecay, noFlip,
-            noCrop, cropFraction, centerCrop, seed, checkpointEvery, cache, resume, device,
+            noCrop, cropFraction, centerCrop, seed, checkpointEvery, cache, resume, compatibleWith, device,
         };
         command.SetAction(result =>
         {
@@ -249,6 +256,7 @@ internal static class TrainCommand
                     Seed = result.GetValue(seed),
                     CheckpointEvery = result.GetValue(checkpointEvery),
                     DecodedImageCache = result.GetValue(cache),
+                    CompatibleWith = result.GetValue(compatibleWith) is { } old ? Path.GetFullPath(old) : null,
                 };
             }
             catch (ArgumentException e)

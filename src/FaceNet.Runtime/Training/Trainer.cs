@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using FaceNet.Runtime.Autograd;
 using FaceNet.Runtime.Backends;
+using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Experiments;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
 using FaceNet.Runtime.Operations;
@@ -42,6 +44,7 @@ public sealed class Trainer : IDisposable
     private readonly TrainingMonitor _monitor;
     private readonly Preprocessing _preprocessing;
     private readonly ILogger _logger;
+    private readonly FaceEmbedder? _compatibleWith;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     /// <summary>
@@ -49,7 +52,10 @@ public sealed class Trainer : IDisposable
     /// from <see cref="TrainerOptions.Seed"/>; an allocated one keeps its weights.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid, or the model does not match the options or
-    /// the preprocessing contract, or no identity has two images.</exception>
+    /// the preprocessing contract, or no identity has two images, or the old model of
+    /// <see cref="TrainerOptions.CompatibleWith"/> has another embedding size or preprocessing.</exception>
+    /// <exception cref="FileNotFoundException">The <see cref="TrainerOptions.CompatibleWith"/> checkpoint does not exist.</exception>
+    /// <exception cref="InvalidDataException">The <see cref="TrainerOptions.CompatibleWith"/> checkpoint is corrupt.</exception>
     public Trainer(TrainerOptions options, FaceNetModel model, ITrainingImageSource images, Preprocessing preprocessing,
         IBackend backend, ILogger? logger = null)
     {
@@ -67,6 +73,7 @@ public sealed class Trainer : IDisposable
         _backend = backend;
         _preprocessing = preprocessing;
         _logger = logger ?? NullLogger.Instance;
+        _compatibleWith = options.CompatibleWith is null ? null : LoadFrozenModel(options, preprocessing, backend);
         if (!model.IsAllocated)
         {
             model.Allocate(backend, options.Seed);
@@ -165,6 +172,14 @@ public sealed class Trainer : IDisposable
         float[] data = _loader.Load(batch, step);
         float learningRate = _schedule.At(checked((int)step));
 
+        // The old model of a harmonic run embeds the same preprocessed batch at inference, without gradients.
+        float[]? frozen = null;
+        if (_compatibleWith is not null)
+        {
+            frozen = new float[batch.Images.Length * Options.EmbeddingSize];
+            _compatibleWith.Model.Embed(data, batch.Images.Length, frozen);
+        }
+
         _optimizer.ZeroGradients();
         TripletStats stats;
         using (var graph = Graph.ForTraining(_backend))
@@ -172,13 +187,25 @@ public sealed class Trainer : IDisposable
             int n = batch.Images.Length;
             Tensor input = graph.FromHost(data, n, 3, _preprocessing.InputHeight, _preprocessing.InputWidth);
             Tensor embeddings = _model.Forward(graph, input);
-            TripletLossResult loss = TripletLoss.SemiHard(graph, embeddings, batch.Labels, Options.Margin,
-                Options.Policy);
-            stats = loss.Stats;
 
             // A batch without a valid triplet has loss 0 and a zero gradient; it still runs the backward pass
             // and the update, so that every step does the same work and weight decay still applies.
-            loss.Backward();
+            if (frozen is null)
+            {
+                TripletLossResult loss = TripletLoss.SemiHard(graph, embeddings, batch.Labels, Options.Margin,
+                    Options.Policy);
+                stats = loss.Stats;
+                loss.Backward();
+            }
+            else
+            {
+                var learned = new float[n * Options.EmbeddingSize];
+                _backend.Download(embeddings, learned);
+                HarmonicLossResult harmonic = HarmonicTripletLoss.Evaluate(learned, frozen, batch.Labels,
+                    Options.EmbeddingSize, Options.Margin);
+                stats = harmonic.Stats;
+                graph.Backward(embeddings, graph.FromHost(harmonic.LearnedGradient, n, Options.EmbeddingSize));
+            }
         }
 
         var record = new StepRecord(step + 1, stats.Loss, stats.Triplets, stats.ActiveTriplets, stats.Pairs,
@@ -316,8 +343,33 @@ public sealed class Trainer : IDisposable
     private static string Compact(string json) =>
         string.Join(' ', json.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-    /// <summary>Releases the optimiser state; the model belongs to the caller and stays allocated.</summary>
-    public void Dispose() => _optimizer.Dispose();
+    /// <summary>Releases the optimiser state and the old model of a harmonic run; the trained model belongs to the
+    /// caller and stays allocated.</summary>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _compatibleWith?.Dispose();
+    }
+
+    /// <summary>Loads the old model of <see cref="TrainerOptions.CompatibleWith"/>, which must see the same input.</summary>
+    private static FaceEmbedder LoadFrozenModel(TrainerOptions options, Preprocessing preprocessing, IBackend backend)
+    {
+        FaceEmbedder old = FaceEmbedder.Load(options.CompatibleWith!, backend);
+        if (old.Dimension != options.EmbeddingSize || old.Preprocessing != preprocessing)
+        {
+            string detail = old.Dimension != options.EmbeddingSize
+                ? $"its embedding size is {old.Dimension}, the new model's {options.EmbeddingSize}"
+                : $"its preprocessing is {Compact(old.Preprocessing.ToJson())}, the new model's {Compact(preprocessing.ToJson())}";
+            old.Dispose();
+
+            // NOTE: both models embed one preprocessed batch, so an old model with another input size or
+            // crop is rejected rather than given its own preprocessing of the augmented images.
+            throw new ArgumentException(
+                $"Checkpoint '{options.CompatibleWith}' cannot be the old model of a harmonic run: {detail}. Train " +
+                "the new model with the same embedding size, input size and centre crop.");
+        }
+        return old;
+    }
 
     private string? WritePlot(IReadOnlyList<StepRecord> records)
     {

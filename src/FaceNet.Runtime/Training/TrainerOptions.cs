@@ -121,6 +121,13 @@ public sealed record TrainerOptions
     /// <summary>Identities with fewer images are left out; they could not form an anchor-positive pair.</summary>
     public int MinImagesPerIdentity { get; init; } = 2;
 
+    /// <summary>
+    /// Checkpoint of an old model to stay compatible with, or null. When set, each batch is also embedded by
+    /// the frozen old model and the harmonic triplet loss (<c>HarmonicTripletLoss</c>) replaces the usual one,
+    /// so the new model's embeddings can be compared with the old model's.
+    /// </summary>
+    public string? CompatibleWith { get; init; }
+
     /// <summary>Decoded images kept in memory between steps.</summary>
     public int DecodedImageCache { get; init; } = 2048;
 
