@@ -1,5 +1,6 @@
 using FaceNet.Runtime.Autograd;
 using FaceNet.Runtime.Backends;
+using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Operations;
 using FaceNet.Runtime.Tensors;
 
@@ -18,6 +19,24 @@ internal sealed class PretrainedLayers : IDisposable
     {
         Backend = backend;
         Weights = weights;
+    }
+
+    /// <summary>
+    /// Reads a TensorFlow.js manifest and builds a network from its weights; the uploaded parameters are
+    /// released when <paramref name="build"/> throws, so a bad file leaks nothing.
+    /// </summary>
+    public static TNetwork Build<TNetwork>(string manifestPath, IBackend? backend, Func<PretrainedLayers, TNetwork> build)
+    {
+        var layers = new PretrainedLayers(backend ?? CpuBackend.Instance, TfjsWeights.Load(manifestPath));
+        try
+        {
+            return build(layers);
+        }
+        catch
+        {
+            layers.Dispose();
+            throw;
+        }
     }
 
     public IBackend Backend { get; }

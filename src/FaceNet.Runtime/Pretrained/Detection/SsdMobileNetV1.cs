@@ -113,18 +113,8 @@ public sealed class SsdMobileNetV1 : IFaceDetector
     /// <exception cref="FileNotFoundException">The manifest or a weight file is missing.</exception>
     /// <exception cref="InvalidDataException">The files are malformed or a weight has another shape.</exception>
     public static SsdMobileNetV1 Load(string manifestPath, IBackend? backend = null)
-    {
-        var layers = new PretrainedLayers(backend ?? CpuBackend.Instance, TfjsWeights.Load(manifestPath));
-        try
-        {
-            return new SsdMobileNetV1(layers);
-        }
-        catch
-        {
-            layers.Dispose();
-            throw;
-        }
-    }
+    =>
+        PretrainedLayers.Build(manifestPath, backend, layers => new SsdMobileNetV1(layers));
 
     /// <inheritdoc />
     public string Name => "ssd";

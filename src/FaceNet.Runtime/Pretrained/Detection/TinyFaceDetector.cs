@@ -51,18 +51,8 @@ public sealed class TinyFaceDetector : IFaceDetector
     /// <exception cref="FileNotFoundException">The manifest or a weight file is missing.</exception>
     /// <exception cref="InvalidDataException">The files are malformed or a weight has another shape.</exception>
     public static TinyFaceDetector Load(string manifestPath, IBackend? backend = null)
-    {
-        var layers = new PretrainedLayers(backend ?? CpuBackend.Instance, TfjsWeights.Load(manifestPath));
-        try
-        {
-            return new TinyFaceDetector(layers);
-        }
-        catch
-        {
-            layers.Dispose();
-            throw;
-        }
-    }
+    =>
+        PretrainedLayers.Build(manifestPath, backend, layers => new TinyFaceDetector(layers));
 
     /// <inheritdoc />
     public string Name => $"tiny-{InputSize}";

@@ -58,18 +58,8 @@ public sealed class FaceLandmark68Net : IDisposable
     /// <exception cref="FileNotFoundException">The manifest or a weight file is missing.</exception>
     /// <exception cref="InvalidDataException">The files are malformed or a weight has another shape.</exception>
     public static FaceLandmark68Net Load(string manifestPath, IBackend? backend = null)
-    {
-        var layers = new PretrainedLayers(backend ?? CpuBackend.Instance, TfjsWeights.Load(manifestPath));
-        try
-        {
-            return new FaceLandmark68Net(layers);
-        }
-        catch
-        {
-            layers.Dispose();
-            throw;
-        }
-    }
+    =>
+        PretrainedLayers.Build(manifestPath, backend, layers => new FaceLandmark68Net(layers));
 
     /// <summary>The backend the weights live on.</summary>
     public IBackend Backend => _layers.Backend;
