@@ -27,7 +27,8 @@ public sealed class FaceAligner
     /// face-api feeds its recognition network: the landmarks' bounding box grown by 10 % on each side, padded
     /// to a square and resized to 150. The means were made left-right symmetric and moved 8 px down. On LFW fold 1 (600 pairs,
     /// tiny detector, best threshold on the fold) that scored 98.67 % against 98.33 % unmoved, a difference of
-    /// two pairs, so the shift is a measured preference rather than a proven gain.
+    /// two pairs, so the shift is a measured preference rather than a proven gain. On LFW folds 1-4 no
+    /// <see cref="PaddedTemplate"/> with padding 0.15 to 0.35 beat it by more than two of 2,400 pairs.
     /// </remarks>
     public static IReadOnlyList<(double X, double Y)> DefaultTemplate { get; } =
     [
