@@ -4,6 +4,7 @@ using FaceNet.Runtime.Backends;
 using System.CommandLine;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Models;
+using FaceNet.Runtime.Pretrained;
 
 namespace FaceNet.Cli.Commands;
 
@@ -38,6 +39,13 @@ internal sealed class ModelOptions
     {
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
             "between 0 and 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+    };
+
+    public Option<double?> AlignPadding { get; } = new("--align-padding")
+    {
+        Description = "With --detector or --pretrained: margin around the inner-face landmarks (eyebrows, eyes, nose, " +
+            "mouth) in the aligned 150x150 crop, as a fraction of their extent on each side (0 fills the crop). " +
+            "Default: the built-in template.",
     };
 
     public Option<string?> Architecture { get; } = new("--arch")
@@ -94,6 +102,7 @@ internal sealed class ModelOptions
         command.Options.Add(Pretrained);
         command.Options.Add(Detector);
         command.Options.Add(FaceScore);
+        command.Options.Add(AlignPadding);
         command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
@@ -135,6 +144,13 @@ internal sealed class ModelOptions
                 ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
                 : $"Invalid --face-score {faceScore}; use a score from 0 up to, not including, 1.");
         }
+        double? alignPadding = result.GetValue(AlignPadding);
+        if (alignPadding is { } padding && (detector is null || !(padding >= 0 && padding <= 2)))
+        {
+            throw new UsageException(detector is null
+                ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd."
+                : $"Invalid --align-padding {padding}; use a fraction of the landmark extent from 0 to 2, such as 0.25.");
+        }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)
         {
@@ -149,6 +165,10 @@ internal sealed class ModelOptions
                 if (result.GetValue(FaceScore) is { } score)
                 {
                     embedder.Faces!.Detector.ScoreThreshold = score;
+                }
+                if (alignPadding is not null)
+                {
+                    embedder.Faces!.Aligner = new FaceAligner(template: FaceAligner.PaddedTemplate(alignPadding.Value));
                 }
             }
             else

@@ -17,13 +17,14 @@ public sealed class FacePipeline : IDisposable
 {
     private readonly object _gate = new();
     private int _fallbacks;
+    private FaceAligner _aligner;
 
     /// <summary>Creates a pipeline; it disposes the detector and the landmark network.</summary>
     public FacePipeline(IFaceDetector detector, FaceLandmark68Net landmarks, FaceAligner? aligner = null)
     {
         Detector = detector ?? throw new ArgumentNullException(nameof(detector));
         LandmarkNet = landmarks ?? throw new ArgumentNullException(nameof(landmarks));
-        Aligner = aligner ?? new FaceAligner();
+        _aligner = aligner ?? new FaceAligner();
     }
 
     /// <summary>Loads the face-api detector named <paramref name="detector"/> (tiny or ssd) and the landmark
@@ -56,8 +57,12 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The landmark network.</summary>
     public FaceLandmark68Net LandmarkNet { get; }
 
-    /// <summary>The alignment template and output size.</summary>
-    public FaceAligner Aligner { get; }
+    /// <summary>The alignment template and output size; <see cref="Description"/> follows a change.</summary>
+    public FaceAligner Aligner
+    {
+        get => _aligner;
+        set => _aligner = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>What <see cref="AlignLargest"/> does when no face is found (default: throw).</summary>
     public NoFaceFallback Fallback { get; set; } = NoFaceFallback.Fail;

@@ -127,6 +127,68 @@ public class AlignmentTests
     }
 
     [Fact]
+    public void PaddedTemplate_ZeroPadding_MapsExtentToCropBorder()
+    {
+        IReadOnlyList<(double X, double Y)> template = FaceAligner.PaddedTemplate(0, size: 200);
+
+        for (int i = 0; i < template.Count; i++)
+        {
+            Assert.Equal(FaceAligner.InnerFaceShape[i].X * 200, template[i].X, 1e-9);
+            Assert.Equal(FaceAligner.InnerFaceShape[i].Y * 200, template[i].Y, 1e-9);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.25)]
+    [InlineData(0.4)]
+    public void PaddedTemplate_AnyPadding_StaysLeftRightSymmetric(double padding)
+    {
+        IReadOnlyList<(double X, double Y)> template = FaceAligner.PaddedTemplate(padding);
+
+        Assert.Equal(FaceAligner.DefaultSize, template[0].X + template[1].X, 1e-9);
+        Assert.Equal(template[0].Y, template[1].Y, 1e-9);
+        Assert.Equal(FaceAligner.DefaultSize / 2.0, template[2].X, 1e-9);
+        Assert.Equal(FaceAligner.DefaultSize, template[3].X + template[4].X, 1e-9);
+        Assert.Equal(template[3].Y, template[4].Y, 1e-9);
+    }
+
+    [Fact]
+    public void PaddedTemplate_Padding_ShrinksAboutCropCentre()
+    {
+        // Padding 0.5 on each side doubles the span, so every point moves halfway to the centre.
+        IReadOnlyList<(double X, double Y)> full = FaceAligner.PaddedTemplate(0, size: 100);
+        IReadOnlyList<(double X, double Y)> padded = FaceAligner.PaddedTemplate(0.5, size: 100);
+
+        for (int i = 0; i < full.Count; i++)
+        {
+            Assert.Equal(50 + (full[i].X - 50) / 2, padded[i].X, 1e-9);
+            Assert.Equal(50 + (full[i].Y - 50) / 2, padded[i].Y, 1e-9);
+        }
+    }
+
+    [Fact]
+    public void PaddedTemplate_Shift_MovesEveryPointDown()
+    {
+        IReadOnlyList<(double X, double Y)> centred = FaceAligner.PaddedTemplate(0.25);
+        IReadOnlyList<(double X, double Y)> shifted = FaceAligner.PaddedTemplate(0.25, shiftY: 0.04);
+
+        for (int i = 0; i < centred.Count; i++)
+        {
+            Assert.Equal(centred[i].X, shifted[i].X, 1e-9);
+            Assert.Equal(centred[i].Y + 0.04 * FaceAligner.DefaultSize, shifted[i].Y, 1e-9);
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    public void PaddedTemplate_InvalidPadding_Throws(double padding)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => FaceAligner.PaddedTemplate(padding));
+    }
+
+    [Fact]
     public void AlignmentPoints_AverageEyesAndPickNoseAndMouth()
     {
         var points = Enumerable.Range(0, 68).Select(i => ((double)i, 2.0 * i)).ToArray();

@@ -154,6 +154,34 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains(expected, error);
     }
 
+    [Theory]
+    [InlineData("--align-padding needs face detection", "--baseline", "pixels", "--align-padding", "0.25")]
+    [InlineData("Invalid --align-padding 3", "--pretrained", "--align-padding", "3")]
+    public void Options_InvalidAlignPadding_IsUsageError(string expected, params string[] options)
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Description_PaddedAligner_ChangesCacheKey()
+    {
+        string before = pretrained.Faces.Description;
+        FaceAligner aligner = pretrained.Faces.Aligner;
+        try
+        {
+            pretrained.Faces.Aligner = new FaceAligner(template: FaceAligner.PaddedTemplate(0.3));
+
+            Assert.NotEqual(before, pretrained.Faces.Description);
+        }
+        finally
+        {
+            pretrained.Faces.Aligner = aligner;
+        }
+    }
+
     [Fact]
     public void Description_ScoreThresholdAndTemplate_ChangeCacheKey()
     {
