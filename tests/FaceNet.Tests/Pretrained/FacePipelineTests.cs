@@ -103,6 +103,22 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     }
 
     [Fact]
+    public void ExperimentEmbed_PretrainedBlankImage_UsesCentreFallbackAndReportsIt()
+    {
+        // An embedder of its own, because the experiments switch its pipeline to the fallback.
+        using FaceEmbedder embedder = FaceEmbedder.LoadPretrained("tiny");
+        string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
+        var error = new StringWriter();
+
+        Dictionary<string, float[]> embeddings = FaceNet.Cli.Commands.ExperimentLfw.Embed(
+            embedder, [blank], cacheFolder: null, error);
+
+        Assert.Equal(128, embeddings[blank].Length);
+        Assert.Equal(1, embedder.Faces!.FallbackCount);
+        Assert.Contains("no face found by the tiny-416 detector in 1 of the images", error.ToString());
+    }
+
+    [Fact]
     public void Compare_PretrainedPhotos_SamePersonIsSame()
     {
         var (exitCode, output, error) = CliTestData.Invoke(["compare", LfwImage("George_W_Bush", 1),
