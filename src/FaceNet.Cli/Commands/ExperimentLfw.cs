@@ -53,6 +53,7 @@ internal sealed class ExperimentLfw
         }
         LfwPairs pairs = LfwPairs.Load(pairsPath);
         FoldSelection folds = ParseFolds(foldText, pairs.FoldCount, "--folds");
+        RequireTwoFolds(folds, foldText);
         LfwResolution resolution = pairs.Resolve(LfwPairs.FindImageRoot(lfw), folds);
         if (resolution.Missing.Count > 0)
         {
@@ -103,6 +104,20 @@ internal sealed class ExperimentLfw
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
             throw new UsageException($"Invalid {option} '{text}': {CommandRunner.MessageOf(e)}");
+        }
+    }
+
+    /// <summary>
+    /// Rejects a --folds selection of one fold before anything is embedded: each fold's threshold is
+    /// chosen on the other selected folds, so the protocol needs at least two.
+    /// </summary>
+    public static void RequireTwoFolds(FoldSelection folds, string foldText)
+    {
+        if (folds.Folds.Count < 2)
+        {
+            throw new UsageException(
+                $"Invalid --folds '{foldText}': select at least two folds, such as '6-10'; each fold's threshold " +
+                "is chosen on the other selected folds.");
         }
     }
 
