@@ -37,7 +37,7 @@ internal sealed class ModelOptions
     public Option<double?> FaceScore { get; } = new("--face-score")
     {
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
-            "between 0 and 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
     };
 
     public Option<string?> Architecture { get; } = new("--arch")
@@ -129,11 +129,11 @@ internal sealed class ModelOptions
             throw new UsageException(
                 $"--detector {detector} works with face-api-resnet only; add --pretrained or --model face-api-resnet.");
         }
-        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore >= 0 && faceScore < 1)))
+        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore > 0 && faceScore < 1)))
         {
             throw new UsageException(detector is null
                 ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
-                : $"Invalid --face-score {faceScore}; use a score from 0 up to, not including, 1.");
+                : $"Invalid --face-score {faceScore}; use a score greater than 0 and less than 1, such as 0.5.");
         }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)

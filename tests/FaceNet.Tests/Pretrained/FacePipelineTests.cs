@@ -162,6 +162,8 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     [Theory]
     [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
     [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
+    [InlineData("Invalid --face-score 0; use a score greater than 0 and less than 1", "--pretrained", "--face-score", "0")]
+    [InlineData("Invalid --face-score 1; use a score greater than 0 and less than 1", "--pretrained", "--face-score", "1")]
     public void Options_InvalidFaceScore_IsUsageError(string expected, params string[] options)
     {
         var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
