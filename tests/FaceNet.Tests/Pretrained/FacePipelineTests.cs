@@ -86,6 +86,16 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains("grey.png", error.Message);
     }
 
+    [Theory]
+    [InlineData("tiny-416", "--detector ssd")]
+    [InlineData("ssd", "--detector tiny")]
+    public void FaceNotFound_Message_NamesTheOtherDetector(string detector, string expected)
+    {
+        var error = new FaceNotFoundException("grey.png", detector);
+
+        Assert.Contains($"try the other detector ({expected})", error.Message);
+    }
+
     [Fact]
     public void AlignLargest_CentreFallback_CountsAndAligns()
     {
