@@ -140,6 +140,11 @@ internal sealed class ModelOptions
         {
             throw new UsageException($"Invalid --batch-size {batchSize}; use a positive number.");
         }
+        if (result.GetValue(ModelsDirectory) is { } modelsDirectory && File.Exists(modelsDirectory))
+        {
+            throw new UsageException($"Invalid --models-dir '{modelsDirectory}': it is a file, not a folder; pass the " +
+                "folder that holds, or will hold, the face-api model files.");
+        }
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {

@@ -169,6 +169,18 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Single(EmbeddingStore.ReadCsv(outPath));
     }
 
+    [Fact]
+    public void Options_ModelsDirIsFile_IsUsageError()
+    {
+        string file = Path.Combine(_data.Folder("models"), "not-a-folder.txt");
+        File.WriteAllText(file, "models");
+
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", "--models-dir", file]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a file, not a folder", error);
+    }
+
     [Theory]
     [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
     [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
