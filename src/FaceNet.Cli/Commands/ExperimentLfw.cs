@@ -77,7 +77,7 @@ internal sealed class ExperimentLfw
         }
         catch (CudaException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw new InvalidDataException(ModelOptions.DeviceFailureMessage(device, e), e);
         }
         FaceEmbedder embedder = FaceEmbedder.IsFaceApiResNetName(path)
             ? FaceEmbedder.FaceApiResNet(backend)

@@ -193,9 +193,16 @@ internal sealed class ModelOptions
         }
         catch (CudaException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw new InvalidDataException(DeviceFailureMessage(result.GetValue(Device)!, e), e);
         }
     }
+
+    /// <summary>
+    /// The message for a device that could not be opened. For cuda it adds the --device values that need no
+    /// GPU, since the driver's own message speaks of drivers, not of this command's options.
+    /// </summary>
+    internal static string DeviceFailureMessage(string device, CudaException e) =>
+        device == "cuda" ? $"{e.Message} Without a GPU, use --device cpu or --device emulated." : e.Message;
 }
 
 /// <summary>A command-line mistake: the message is shown as is and the exit code is 2.</summary>

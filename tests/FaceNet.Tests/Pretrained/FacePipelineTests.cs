@@ -169,6 +169,19 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Single(EmbeddingStore.ReadCsv(outPath));
     }
 
+    [Theory]
+    [InlineData("cuda", true)]
+    [InlineData("emulated", false)]
+    public void DeviceFailureMessage_Cuda_SuggestsDevicesWithoutGpu(string device, bool expectHint)
+    {
+        var failure = new FaceNet.Kernels.Driver.CudaException("The CUDA driver library could not be loaded.");
+
+        string message = FaceNet.Cli.Commands.ModelOptions.DeviceFailureMessage(device, failure);
+
+        Assert.StartsWith(failure.Message, message);
+        Assert.Equal(expectHint, message.Contains("use --device cpu or --device emulated", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Options_ModelsDirIsFile_IsUsageError()
     {
