@@ -183,6 +183,17 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     }
 
     [Fact]
+    public void Options_DetectorHelp_GivesDefaultAndNoFaceHandling()
+    {
+        var (exitCode, output, _) = CliTestData.Invoke(["lfw", "--help"]);
+
+        Assert.Equal(0, exitCode);
+        string help = string.Join(" ", output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("[default with --pretrained: tiny]", help);
+        Assert.Contains("lfw and the experiment commands align it from landmarks", help);
+    }
+
+    [Fact]
     public void Options_ModelsDirIsFile_IsUsageError()
     {
         string file = Path.Combine(_data.Folder("models"), "not-a-folder.txt");
