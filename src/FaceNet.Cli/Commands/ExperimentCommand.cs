@@ -37,7 +37,8 @@ internal sealed class ExperimentOptions(string defaultOutput)
 
     public Option<string> Folds { get; } = new("--folds")
     {
-        Description = "LFW folds to evaluate, such as '6-10'; thresholds are chosen among these folds only.",
+        Description = "LFW folds to evaluate, at least two, such as '6-10'; each fold's threshold is chosen on the other " +
+            "selected folds.",
         DefaultValueFactory = _ => "6-10",
     };
 

@@ -5,6 +5,7 @@ using FaceNet.Runtime.Data;
 using FaceNet.Runtime.Embedding;
 using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
+using FaceNet.Runtime.Pretrained;
 
 namespace FaceNet.Cli.Commands;
 
@@ -52,6 +53,7 @@ internal sealed class ExperimentLfw
         }
         LfwPairs pairs = LfwPairs.Load(pairsPath);
         FoldSelection folds = ParseFolds(foldText, pairs.FoldCount, "--folds");
+        RequireTwoFolds(folds, foldText);
         LfwResolution resolution = pairs.Resolve(LfwPairs.FindImageRoot(lfw), folds);
         if (resolution.Missing.Count > 0)
         {
@@ -75,7 +77,7 @@ internal sealed class ExperimentLfw
         }
         catch (CudaException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw new InvalidDataException(ModelOptions.DeviceFailureMessage(device, e), e);
         }
         FaceEmbedder embedder = FaceEmbedder.IsFaceApiResNetName(path)
             ? FaceEmbedder.FaceApiResNet(backend)
@@ -106,12 +108,29 @@ internal sealed class ExperimentLfw
     }
 
     /// <summary>
+    /// Rejects a --folds selection of one fold before anything is embedded: each fold's threshold is
+    /// chosen on the other selected folds, so the protocol needs at least two.
+    /// </summary>
+    public static void RequireTwoFolds(FoldSelection folds, string foldText)
+    {
+        if (folds.Folds.Count < 2)
+        {
+            throw new UsageException(
+                $"Invalid --folds '{foldText}': select at least two folds, such as '6-10'; each fold's threshold " +
+                "is chosen on the other selected folds.");
+        }
+    }
+
+    /// <summary>
     /// Embeds the images, reusing and filling the embedding cache of <c>facenet lfw</c> when
-    /// <paramref name="cacheFolder"/> is given. An image that fails aborts the run.
+    /// <paramref name="cacheFolder"/> is given. With face detection, an image without a face is aligned
+    /// from landmarks found in its central half, as <c>facenet lfw</c> does, and the count is printed.
+    /// Any other image that fails aborts the run.
     /// </summary>
     public static Dictionary<string, float[]> Embed(FaceEmbedder embedder, IReadOnlyList<string> images,
         string? cacheFolder, TextWriter error, string label = "embedding")
     {
+        int fallbacksBefore = UseCentreFallback(embedder);
         IReadOnlyList<float[]> vectors = cacheFolder is null
             ? EmbedFiles(embedder, images, error, label)
             : new EmbeddingCache(cacheFolder, embedder.Model.Checksum)
@@ -121,16 +140,44 @@ internal sealed class ExperimentLfw
         {
             result[images[i]] = vectors[i];
         }
+        ReportFallbacks(embedder, fallbacksBefore, label, error);
         return result;
     }
 
     /// <summary>
+    /// Turns on the centre-box fallback of the face pipeline, if there is one: every LFW image shows a
+    /// centred face, and the protocol needs every image embedded. Returns the fallback count so far.
+    /// </summary>
+    private static int UseCentreFallback(FaceEmbedder embedder)
+    {
+        if (embedder.Faces is null)
+        {
+            return 0;
+        }
+        embedder.Faces.Fallback = NoFaceFallback.CentreBox;
+        return embedder.Faces.FallbackCount;
+    }
+
+    /// <summary>Prints how many images of this pass were aligned with the centre-box fallback, if any.</summary>
+    private static void ReportFallbacks(FaceEmbedder embedder, int fallbacksBefore, string label, TextWriter error)
+    {
+        if (embedder.Faces is { } faces && faces.FallbackCount > fallbacksBefore)
+        {
+            error.WriteLine($"{label}: no face found by the {faces.Detector.Name} detector in " +
+                $"{faces.FallbackCount - fallbacksBefore} of the images embedded in this pass; those were aligned " +
+                "from landmarks found in the central half of the image.");
+        }
+    }
+
+    /// <summary>
     /// Decodes each image, applies <paramref name="degrade"/> in memory and embeds the result. Nothing is
-    /// cached, because the cache is keyed by file and the pixels are no longer the file's.
+    /// cached, because the cache is keyed by file and the pixels are no longer the file's. Images without a
+    /// face are handled as in <see cref="Embed"/>.
     /// </summary>
     public static Dictionary<string, float[]> EmbedDegraded(FaceEmbedder embedder, IReadOnlyList<string> images,
         Func<RgbImage, RgbImage> degrade, TextWriter error, string label)
     {
+        int fallbacksBefore = UseCentreFallback(embedder);
         var decoder = new ImageDecoder();
         var progress = new EmbeddingProgress(label, images.Count, error);
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -147,6 +194,7 @@ internal sealed class ExperimentLfw
             }
             progress.Report(start + count);
         }
+        ReportFallbacks(embedder, fallbacksBefore, label, error);
         return result;
     }
 

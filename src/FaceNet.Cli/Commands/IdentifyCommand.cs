@@ -85,6 +85,7 @@ internal static class IdentifyCommand
         {
             throw new InvalidDataException($"None of the gallery images under '{gallery.Root}' could be embedded (reasons above).");
         }
+        WarnAboutLostIdentities(gallery, galleryEmbeddings, error);
         List<EmbeddedImage> probeEmbeddings = FolderEmbedding.Embed(embedder, probes.Images, "probes", error, out int probesFailed);
         if (probeEmbeddings.Count == 0)
         {
@@ -122,6 +123,21 @@ internal static class IdentifyCommand
             WriteAnswers(report, output);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Warns about each gallery identity none of whose images could be embedded: the run goes on without it,
+    /// so its probes can only be answered as unknown or as someone else.
+    /// </summary>
+    private static void WarnAboutLostIdentities(ImageFolder gallery, List<EmbeddedImage> embedded, TextWriter error)
+    {
+        var kept = embedded.Select(e => e.Image.Identity!).ToHashSet(StringComparer.Ordinal);
+        foreach (string identity in gallery.Images.Select(i => i.Identity!).Distinct(StringComparer.Ordinal)
+            .Where(identity => !kept.Contains(identity)))
+        {
+            error.WriteLine($"warning: gallery identity '{identity}' has no usable image (reasons above) and is left " +
+                "out; its probes will be answered as unknown or as another identity. Add a usable image of this person.");
+        }
     }
 
     private static Rates RatesOf(IdentificationMetrics m) => new(m.KnownProbes, m.UnknownProbes,

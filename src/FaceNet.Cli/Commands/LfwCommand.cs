@@ -23,7 +23,8 @@ internal static class LfwCommand
         };
         var folds = new Option<string>("--folds")
         {
-            Description = "Folds to evaluate, such as '6-10' or '1,3,5'; thresholds are chosen among these folds only.",
+            Description = "Folds to evaluate, at least two, such as '6-10' or '1,3,5'; each fold's threshold is chosen on the " +
+                "other selected folds.",
             DefaultValueFactory = _ => "all",
         };
         var format = new Option<string>("--format")
@@ -87,6 +88,7 @@ internal static class LfwCommand
             }
             LfwPairs pairs = LfwPairs.Load(pairsPath);
             FoldSelection folds = ParseFolds(foldText, pairs.FoldCount);
+            ExperimentLfw.RequireTwoFolds(folds, foldText);
             LfwResolution resolution = pairs.Resolve(LfwPairs.FindImageRoot(lfw), folds);
             foreach (MissingLfwPair missing in resolution.Missing)
             {

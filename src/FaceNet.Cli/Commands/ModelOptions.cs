@@ -38,7 +38,7 @@ internal sealed class ModelOptions
     public Option<double?> FaceScore { get; } = new("--face-score")
     {
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
-            "between 0 and 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
     };
 
     public Option<double?> AlignPadding { get; } = new("--align-padding")
@@ -78,7 +78,9 @@ internal sealed class ModelOptions
         var option = new Option<string?>("--detector")
         {
             Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input) or 'ssd' " +
-                "(SSD MobileNet v1, slower, finds more faces). Images without a face are reported and skipped.",
+                "(SSD MobileNet v1, slower, finds more faces) [default with --pretrained: tiny]. An image without a " +
+                "face is reported and skipped; compare exits 1 instead, and lfw and the experiment commands align " +
+                "it from landmarks found in the central half of the image.",
         };
         option.AcceptOnlyFromAmong("tiny", "ssd");
         return option;
@@ -138,11 +140,11 @@ internal sealed class ModelOptions
             throw new UsageException(
                 $"--detector {detector} works with face-api-resnet only; add --pretrained or --model face-api-resnet.");
         }
-        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore >= 0 && faceScore < 1)))
+        if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore > 0 && faceScore < 1)))
         {
             throw new UsageException(detector is null
                 ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
-                : $"Invalid --face-score {faceScore}; use a score from 0 up to, not including, 1.");
+                : $"Invalid --face-score {faceScore}; use a score greater than 0 and less than 1, such as 0.5.");
         }
         double? alignPadding = result.GetValue(AlignPadding);
         if (alignPadding is { } padding && (detector is null || !(padding >= 0 && padding <= 2)))
@@ -155,6 +157,11 @@ internal sealed class ModelOptions
         if (batchSize < 1)
         {
             throw new UsageException($"Invalid --batch-size {batchSize}; use a positive number.");
+        }
+        if (result.GetValue(ModelsDirectory) is { } modelsDirectory && File.Exists(modelsDirectory))
+        {
+            throw new UsageException($"Invalid --models-dir '{modelsDirectory}': it is a file, not a folder; pass the " +
+                "folder that holds, or will hold, the face-api model files.");
         }
         FaceEmbedder embedder;
         if (checkpoint is not null)
@@ -208,9 +215,16 @@ internal sealed class ModelOptions
         }
         catch (CudaException e)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw new InvalidDataException(DeviceFailureMessage(result.GetValue(Device)!, e), e);
         }
     }
+
+    /// <summary>
+    /// The message for a device that could not be opened. For cuda it adds the --device values that need no
+    /// GPU, since the driver's own message speaks of drivers, not of this command's options.
+    /// </summary>
+    internal static string DeviceFailureMessage(string device, CudaException e) =>
+        device == "cuda" ? $"{e.Message} Without a GPU, use --device cpu or --device emulated." : e.Message;
 }
 
 /// <summary>A command-line mistake: the message is shown as is and the exit code is 2.</summary>

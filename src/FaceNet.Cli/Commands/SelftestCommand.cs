@@ -97,7 +97,7 @@ internal static class SelftestCommand
         }
         catch (CudaException e)
         {
-            error.WriteLine($"error: cannot open the '{device}' device: {e.Message}");
+            error.WriteLine($"error: cannot open the '{device}' device: {ModelOptions.DeviceFailureMessage(device, e)}");
             return 1;
         }
 

@@ -342,7 +342,7 @@ internal static class TrainCommand
         catch (CudaException e)
         {
             model.Dispose();
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {ModelOptions.DeviceFailureMessage(request.Device, e)}");
             return 1;
         }
         using var ownedBackend = backend as IDisposable;

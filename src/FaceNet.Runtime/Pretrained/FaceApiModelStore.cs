@@ -236,6 +236,30 @@ public sealed class FaceApiModelStore
         }
     }
 
+    /// <summary>How to install the weights without npm: which files, from where, into which folder.</summary>
+    private string ManualInstallHint(string spec) =>
+        $"place these files by hand in {Directory}: {string.Join(", ", Checksums.Keys)} (folder package/model of " +
+        $"the npm package {spec}).";
+
+    /// <summary>
+    /// Returns npm's error output, else its standard output, trimmed and cut to its last 2,000 characters,
+    /// where npm states the cause.
+    /// </summary>
+    private static string NpmOutputTail(string stderr, string stdout)
+    {
+        const int MaxLength = 2000;
+        string text = stderr.Trim();
+        if (text.Length == 0)
+        {
+            text = stdout.Trim();
+        }
+        if (text.Length == 0)
+        {
+            return "npm printed no message.";
+        }
+        return text.Length <= MaxLength ? text : "..." + text[^MaxLength..];
+    }
+
     private string RunNpmPack(string spec, string workingDirectory)
     {
         var start = new ProcessStartInfo(NpmCommand)
@@ -247,7 +271,8 @@ public sealed class FaceApiModelStore
         };
         start.ArgumentList.Add("pack");
         start.ArgumentList.Add(spec);
-        start.ArgumentList.Add("--silent");
+        // Error level, not --silent: npm's own error lines are what a failure message needs to show.
+        start.ArgumentList.Add("--loglevel=error");
 
         Process process;
         try
@@ -258,8 +283,7 @@ public sealed class FaceApiModelStore
         {
             throw new ModelStoreException(
                 $"Could not run '{NpmCommand}' to fetch the face-api models ({e.Message}). Install Node.js and npm " +
-                $"(for example 'apt-get install nodejs npm'), or place these files by hand in {Directory}: " +
-                $"{string.Join(", ", Checksums.Keys)} (folder package/model of the npm package {spec}).", e);
+                $"(for example 'apt-get install nodejs npm'), or {ManualInstallHint(spec)}", e);
         }
         using (process)
         {
@@ -270,13 +294,13 @@ public sealed class FaceApiModelStore
                 process.Kill(entireProcessTree: true);
                 throw new ModelStoreException(
                     $"'npm pack {spec}' timed out after {NpmTimeout.TotalMinutes:0} minutes; check the network and " +
-                    $"the npm registry setting, or place the files by hand in {Directory}.");
+                    $"the npm registry setting, or {ManualInstallHint(spec)}");
             }
             if (process.ExitCode != 0)
             {
                 throw new ModelStoreException(
-                    $"'npm pack {spec}' failed with exit code {process.ExitCode}: {stderr.Result.Trim()} " +
-                    $"Check the network and the npm registry setting, or place the files by hand in {Directory}.");
+                    $"'npm pack {spec}' failed with exit code {process.ExitCode}: {NpmOutputTail(stderr.Result, stdout.Result)} " +
+                    $"Check the network and the npm registry setting, or {ManualInstallHint(spec)}");
             }
             _ = stdout.Result;
         }

@@ -6,10 +6,14 @@ public sealed class FaceNotFoundException : Exception
     /// <summary>Creates the exception for the image named <paramref name="imageName"/>.</summary>
     public FaceNotFoundException(string imageName, string detector)
         : base($"No face found in '{imageName}' by the {detector} detector; use a photo with a visible face, " +
-            "try the other detector (--detector tiny or ssd), or pass a face crop to a model without detection.")
+            $"try the other detector ({OtherDetectorOption(detector)}), or pass a face crop to a model without detection.")
     {
         ImageName = imageName;
     }
+
+    /// <summary>The --detector option that names the detector not in use: ssd after tiny, tiny after ssd.</summary>
+    private static string OtherDetectorOption(string detector) =>
+        detector.StartsWith("ssd", StringComparison.Ordinal) ? "--detector tiny" : "--detector ssd";
 
     /// <summary>The image, as the caller named it.</summary>
     public string ImageName { get; }

@@ -82,6 +82,16 @@ public sealed class ExperimentCommandTests : IDisposable
     }
 
     [Fact]
+    public void Quantize_SingleFold_IsUsageErrorBeforeEmbedding()
+    {
+        var (exitCode, _, error) = Invoke("quantize", "--folds", "2", "--calibration-folds", "1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("at least two folds", error);
+        Assert.DoesNotContain("model:", error);
+    }
+
+    [Fact]
     public void Quantize_CalibrationOverlapsFolds_IsUsageError()
     {
         var (exitCode, _, error) = Invoke("quantize", "--folds", "2-3", "--calibration-folds", "3");

@@ -104,6 +104,20 @@ public sealed class IdentifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Identify_GalleryIdentityWithoutUsableImage_WarnsAndContinues()
+    {
+        string lost = Path.Combine(_gallery, CliTestData.IdentityName(UnknownIdentity));
+        Directory.CreateDirectory(lost);
+        File.WriteAllBytes(Path.Combine(lost, "broken.png"), [1, 2, 3, 4]);
+
+        var (exitCode, _, error) = CliTestData.Invoke(["identify", "--gallery", _gallery, "--probe", LooseProbes(),
+            "--baseline", "pixels", "--format", "json"]);
+
+        Assert.True(exitCode == 0, $"Exit code {exitCode}: {error}");
+        Assert.Contains($"gallery identity '{CliTestData.IdentityName(UnknownIdentity)}' has no usable image", error);
+    }
+
+    [Fact]
     public void Identify_GalleryOfLooseImages_ExitsOne()
     {
         var (exitCode, _, error) = CliTestData.Invoke("identify", "--gallery", LooseProbes(), "--probe", LooseProbes(),

@@ -137,14 +137,15 @@ public sealed class LfwCommandTests : IDisposable
     }
 
     [Fact]
-    public void Lfw_SingleFold_FailsWithReason()
+    public void Lfw_SingleFold_IsUsageErrorBeforeEmbedding()
     {
         WritePairs("\n", withMissingImage: false);
 
         var (exitCode, _, error) = Invoke("--folds", "2");
 
-        Assert.Equal(1, exitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains("at least two folds", error);
+        Assert.DoesNotContain("model:", error);
     }
 
     [Fact]

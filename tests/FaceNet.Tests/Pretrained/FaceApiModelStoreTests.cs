@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Runtime.Versioning;
 using System.Text;
 using FaceNet.Runtime.Pretrained;
 
@@ -47,6 +48,25 @@ public sealed class FaceApiModelStoreTests : IDisposable
         Assert.Contains(store.Directory, error.Message);
         Assert.Contains("face_recognition_model.bin", error.Message);
         Assert.Single(_progress);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void Ensure_NpmFails_ShowsItsErrorAndTheManualFix()
+    {
+        // A stand-in for npm that fails the way npm does without network.
+        Directory.CreateDirectory(_root);
+        string npm = Path.Combine(_root, "failing-npm.sh");
+        File.WriteAllText(npm, "#!/bin/sh\necho 'npm error code ENOTFOUND' >&2\nexit 1\n");
+        File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        FaceApiModelStore store = NewStore(npm);
+
+        var error = Assert.Throws<ModelStoreException>(() => store.Ensure(FaceApiModel.FaceRecognition));
+
+        Assert.Contains("exit code 1: npm error code ENOTFOUND", error.Message);
+        Assert.Contains(store.Directory, error.Message);
+        Assert.Contains("face_recognition_model.bin", error.Message);
+        Assert.Contains("folder package/model", error.Message);
     }
 
     [Fact]

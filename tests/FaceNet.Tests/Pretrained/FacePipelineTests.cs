@@ -86,6 +86,16 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains("grey.png", error.Message);
     }
 
+    [Theory]
+    [InlineData("tiny-416", "--detector ssd")]
+    [InlineData("ssd", "--detector tiny")]
+    public void FaceNotFound_Message_NamesTheOtherDetector(string detector, string expected)
+    {
+        var error = new FaceNotFoundException("grey.png", detector);
+
+        Assert.Contains($"try the other detector ({expected})", error.Message);
+    }
+
     [Fact]
     public void AlignLargest_CentreFallback_CountsAndAligns()
     {
@@ -100,6 +110,22 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Equal(1, pipeline.FallbackCount);
         Assert.Equal(FaceAligner.DefaultSize, aligned.Width);
         Assert.Contains("centre-fallback", pipeline.Description);
+    }
+
+    [Fact]
+    public void ExperimentEmbed_PretrainedBlankImage_UsesCentreFallbackAndReportsIt()
+    {
+        // An embedder of its own, because the experiments switch its pipeline to the fallback.
+        using FaceEmbedder embedder = FaceEmbedder.LoadPretrained("tiny");
+        string blank = WriteBlankImage(_data.Folder("blank"), "grey.png");
+        var error = new StringWriter();
+
+        Dictionary<string, float[]> embeddings = FaceNet.Cli.Commands.ExperimentLfw.Embed(
+            embedder, [blank], cacheFolder: null, error);
+
+        Assert.Equal(128, embeddings[blank].Length);
+        Assert.Equal(1, embedder.Faces!.FallbackCount);
+        Assert.Contains("no face found by the tiny-416 detector in 1 of the images", error.ToString());
     }
 
     [Fact]
@@ -144,8 +170,46 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     }
 
     [Theory]
+    [InlineData("cuda", true)]
+    [InlineData("emulated", false)]
+    public void DeviceFailureMessage_Cuda_SuggestsDevicesWithoutGpu(string device, bool expectHint)
+    {
+        var failure = new FaceNet.Kernels.Driver.CudaException("The CUDA driver library could not be loaded.");
+
+        string message = FaceNet.Cli.Commands.ModelOptions.DeviceFailureMessage(device, failure);
+
+        Assert.StartsWith(failure.Message, message);
+        Assert.Equal(expectHint, message.Contains("use --device cpu or --device emulated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Options_DetectorHelp_GivesDefaultAndNoFaceHandling()
+    {
+        var (exitCode, output, _) = CliTestData.Invoke(["lfw", "--help"]);
+
+        Assert.Equal(0, exitCode);
+        string help = string.Join(" ", output.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("[default with --pretrained: tiny]", help);
+        Assert.Contains("lfw and the experiment commands align it from landmarks", help);
+    }
+
+    [Fact]
+    public void Options_ModelsDirIsFile_IsUsageError()
+    {
+        string file = Path.Combine(_data.Folder("models"), "not-a-folder.txt");
+        File.WriteAllText(file, "models");
+
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", "--models-dir", file]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("is a file, not a folder", error);
+    }
+
+    [Theory]
     [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
     [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
+    [InlineData("Invalid --face-score 0; use a score greater than 0 and less than 1", "--pretrained", "--face-score", "0")]
+    [InlineData("Invalid --face-score 1; use a score greater than 0 and less than 1", "--pretrained", "--face-score", "1")]
     public void Options_InvalidFaceScore_IsUsageError(string expected, params string[] options)
     {
         var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
