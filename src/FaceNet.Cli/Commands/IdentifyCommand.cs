@@ -126,8 +126,8 @@ internal static class IdentifyCommand
     }
 
     /// <summary>
-    /// Warns about each gallery identity none of whose images could be embedded: the run goes on without it,
-    /// so its probes can only be answered as unknown or as someone else.
+    /// Warns about each gallery identity none of whose images could be embedded. The run goes on without it,
+    /// so its probes can only be identified as unknown or as someone else.
     /// </summary>
     private static void WarnAboutLostIdentities(ImageFolder gallery, List<EmbeddedImage> embedded, TextWriter error)
     {

@@ -6,7 +6,7 @@ namespace FaceNet.Runtime.Experiments;
 /// <summary>
 /// Degrades decoded images in memory the way the FaceNet robustness study does: JPEG compression at a
 /// given quality, and a lower resolution (shrink, then enlarge back to the original size, so the network
-/// sees the usual input size but with less detail).
+/// gets its usual input size but with less detail).
 /// </summary>
 public static class ImageDegradation
 {

@@ -84,7 +84,8 @@ public sealed class HarmonicTrainingTests : IDisposable
 
         Assert.Equal(1, result.CompletedSteps);
 
-        // Pooled rows: 3 identities x (4 learned + 4 frozen), so 3 x 8 x 7 ordered pairs; the usual loss sees 3 x 4 x 3.
+        // Pooled rows: 3 identities x (4 learned + 4 frozen), so 3 x 8 x 7 ordered pairs.
+        // The usual loss would count 3 x 4 x 3.
         Assert.Equal(3 * 8 * 7, result.LastStep!.Pairs);
         Assert.Equal(before, File.ReadAllBytes(old));
     }

@@ -50,8 +50,8 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         DetectedFace face = Assert.Single(faces);
         Assert.InRange(face.Score, 0.5, 1.0);
         (double eyeX, double eyeY) = face.Landmarks.AlignmentPoints()[0];
-        Assert.True(face.Box.Left < eyeX && eyeX < face.Box.Right, $"Left eye x {eyeX} is outside box {face.Box}.");
-        Assert.True(face.Box.Top < eyeY && eyeY < face.Box.Bottom, $"Left eye y {eyeY} is outside box {face.Box}.");
+        Assert.InRange(eyeX, face.Box.Left, face.Box.Right);
+        Assert.InRange(eyeY, face.Box.Top, face.Box.Bottom);
         Assert.Equal(128, face.Descriptor.Length);
         Assert.Equal(face.Descriptor, embedder.Embed(image));
     }
@@ -65,15 +65,15 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         LocatedFace face = Assert.Single(pipeline.Locate(image));
         SimilarityTransform transform = pipeline.Aligner.FitTransform(face.Landmarks);
 
-        // The fitted transform moves each eye centre to within a few pixels of its template position; the
-        // residual is what a similarity transform cannot fit of this face's shape.
+        // The fitted transform moves each eye centre to within a few pixels of its template position. The
+        // residual is the part of this face's shape that a similarity transform cannot fit.
         for (int eye = 0; eye < 2; eye++)
         {
             (double x, double y) = face.Landmarks.AlignmentPoints()[eye];
             (double ax, double ay) = transform.Apply(x, y);
             (double tx, double ty) = pipeline.Aligner.Template[eye];
-            Assert.True(Math.Abs(ax - tx) < 5 && Math.Abs(ay - ty) < 5,
-                $"Eye {eye} lands at ({ax:F1}, {ay:F1}), template ({tx}, {ty}).");
+            Assert.InRange(ax, tx - 5, tx + 5);
+            Assert.InRange(ay, ty - 5, ty + 5);
         }
     }
 

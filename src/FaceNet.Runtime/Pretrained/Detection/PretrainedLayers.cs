@@ -102,8 +102,8 @@ internal sealed class PretrainedLayers : IDisposable
     }
 
     /// <summary>
-    /// Returns the input and the symmetric padding to give the convolution; an asymmetric "SAME" padding is
-    /// applied here as an explicit zero pad, and the convolution then gets none.
+    /// Returns the input and the symmetric padding to give the convolution. An asymmetric "SAME" padding is
+    /// applied here as an explicit zero pad, so the convolution then gets none.
     /// </summary>
     private static (Tensor Input, int Pad) PadSame(Graph graph, Tensor x, int kernel, int stride)
     {

@@ -116,7 +116,7 @@ public static class SquareInput
     private readonly record struct Axis(int Low, int High, double Fraction);
 
     // Output index o samples source coordinate o * in / out (no half-pixel shift), as resizeBilinear does
-    // with both flags false; the upper neighbour is clamped to the last pixel.
+    // with both flags false. The upper neighbour is clamped to the last pixel.
     private static Axis[] BuildAxis(int inSize, int outSize)
     {
         var axis = new Axis[outSize];
