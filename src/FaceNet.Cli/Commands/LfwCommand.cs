@@ -16,7 +16,7 @@ internal static class LfwCommand
 {
     public static Command Create()
     {
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var dataRoot = new Option<string?>("--data-root")
         {
             Description = $"Folder holding lfw/ (default: ../shared/data beside the checkout, or ${DataRoot.EnvironmentVariable}).",

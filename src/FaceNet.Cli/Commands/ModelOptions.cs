@@ -29,7 +29,7 @@ internal sealed class ModelOptions
     public Option<bool> Pretrained { get; } = new("--pretrained")
     {
         Description = "Use face-api's pretrained networks on photos: detect faces, find 68 landmarks, align the " +
-            "largest face to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
+            "face (see --face) to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
             "add --detector ssd for the other detector.",
     };
 
@@ -47,6 +47,18 @@ internal sealed class ModelOptions
             "mouth) in the aligned 150x150 crop, as a fraction of their extent on each side (0 fills the crop). " +
             "Default: the built-in template.",
     };
+
+    public Option<string?> Face { get; } = CreateFaceOption();
+
+    public Option<bool> NoMirror { get; } = new("--no-mirror")
+    {
+        Description = "With face-api-resnet: embed each face once, instead of adding the descriptor of its mirror " +
+            "image before scaling to unit length. Halves the recognition network's work; see docs/pipeline.md for " +
+            "what it costs in accuracy.",
+    };
+
+    /// <summary>The face choice when --face is not given: the largest face, or the central one for LFW commands.</summary>
+    public FaceChoice DefaultFaceChoice { get; init; } = FaceChoice.Largest;
 
     public Option<string?> Architecture { get; } = new("--arch")
     {
@@ -86,6 +98,19 @@ internal sealed class ModelOptions
         return option;
     }
 
+    private static Option<string?> CreateFaceOption()
+    {
+        var option = new Option<string?>("--face")
+        {
+            Description = "With --detector or --pretrained, which face to embed when an image has several: 'largest' " +
+                "(the largest box) or 'central' (the box that overlaps the central half of the image most) " +
+                "[default: largest; lfw and the experiment commands: central, because LFW images are cropped around " +
+                "their subject].",
+        };
+        option.AcceptOnlyFromAmong("largest", "central");
+        return option;
+    }
+
     private static Option<string> CreateDeviceOption()
     {
         var option = new Option<string>("--device")
@@ -105,6 +130,8 @@ internal sealed class ModelOptions
         command.Options.Add(Detector);
         command.Options.Add(FaceScore);
         command.Options.Add(AlignPadding);
+        command.Options.Add(Face);
+        command.Options.Add(NoMirror);
         command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
@@ -153,6 +180,16 @@ internal sealed class ModelOptions
                 ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd."
                 : $"Invalid --align-padding {padding}; use a fraction of the landmark extent from 0 to 2, such as 0.25.");
         }
+        string? face = result.GetValue(Face);
+        if (face is not null && detector is null)
+        {
+            throw new UsageException("--face needs face detection; add --pretrained or --detector tiny|ssd.");
+        }
+        bool mirror = !result.GetValue(NoMirror);
+        if (!mirror && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))
+        {
+            throw new UsageException("--no-mirror applies to face-api-resnet only; add --pretrained or --model face-api-resnet.");
+        }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)
         {
@@ -168,7 +205,13 @@ internal sealed class ModelOptions
         {
             if (detector is not null)
             {
-                embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory));
+                embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory), mirror);
+                embedder.Faces!.Choice = face switch
+                {
+                    "largest" => FaceChoice.Largest,
+                    "central" => FaceChoice.Central,
+                    _ => DefaultFaceChoice,
+                };
                 if (result.GetValue(FaceScore) is { } score)
                 {
                     embedder.Faces!.Detector.ScoreThreshold = score;
@@ -181,7 +224,7 @@ internal sealed class ModelOptions
             else
             {
                 embedder = FaceEmbedder.IsFaceApiResNetName(checkpoint)
-                    ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory))
+                    ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory), mirror: mirror)
                     : FaceEmbedder.Load(checkpoint, OpenBackend(result));
             }
         }

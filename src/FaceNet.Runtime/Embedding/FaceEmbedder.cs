@@ -46,8 +46,8 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <summary>
-    /// Wraps a model fed by a face pipeline: every image is searched for faces, and the largest face, aligned,
-    /// is what the model embeds. The embedder disposes both.
+    /// Wraps a model fed by a face pipeline: every image is searched for faces, and the face the pipeline's
+    /// <see cref="FacePipeline.Choice"/> names, aligned, is what the model embeds. The embedder disposes both.
     /// </summary>
     public FaceEmbedder(IEmbeddingModel model, FacePipeline? faces, Threshold? threshold = null,
         ImageDecoder? decoder = null)
@@ -183,19 +183,21 @@ public sealed class FaceEmbedder : IDisposable
 
     /// <summary>
     /// face-api's pretrained recognition ResNet (see <see cref="FaceRecognitionNet"/>) with its weights from the
-    /// model cache, fetched with npm on first use. Its descriptors are not unit length, so the threshold is
-    /// face-api's Euclidean distance of 0.6 rather than a squared L2 distance between unit vectors.
+    /// model cache, fetched with npm on first use. Its descriptors are scaled to unit length
+    /// (<see cref="UnitDescriptorModel"/>), like every embedding of this engine, and by default each also takes in
+    /// the mirror image of its face; the threshold is <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
     /// <param name="backend">Where the network runs; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
     /// <param name="preprocessing">How images become the 150x150 input; <see cref="FaceRecognitionNet.Preprocessing"/> when null.</param>
+    /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder FaceApiResNet(IBackend? backend = null, string? modelsDirectory = null,
-        Preprocessing? preprocessing = null)
+        Preprocessing? preprocessing = null, bool mirror = true)
     {
         NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(new FaceApiModelStore(modelsDirectory),
             backend, preprocessing);
-        return new FaceEmbedder(model, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+        return new FaceEmbedder(new UnitDescriptorModel(model, mirror), FaceRecognitionNet.UnitThreshold);
     }
 
     /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
@@ -330,16 +332,18 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>
     /// Loads face-api's pretrained networks as one pipeline: the face detector named <paramref name="detector"/>
     /// (<c>tiny</c> or <c>ssd</c>), the 68-point landmark network and the recognition ResNet. Each image is
-    /// searched for faces, the largest is aligned to 150x150 and embedded; its descriptor is compared with
-    /// face-api's Euclidean threshold of 0.6.
+    /// searched for faces, the one <see cref="FacePipeline.Choice"/> names (the largest unless changed) is aligned
+    /// to 150x150 and embedded as a unit vector, by default with its mirror image averaged in; descriptors are
+    /// compared with <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
     /// <param name="detector"><c>tiny</c> (fast) or <c>ssd</c> (more accurate).</param>
     /// <param name="backend">Where the networks run; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
+    /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
     /// <exception cref="ArgumentException">The detector name is neither tiny nor ssd.</exception>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder LoadPretrained(string detector = "tiny", IBackend? backend = null,
-        string? modelsDirectory = null)
+        string? modelsDirectory = null, bool mirror = true)
     {
         var store = new FaceApiModelStore(modelsDirectory);
         FacePipeline faces = FacePipeline.LoadPretrained(store, detector, backend);
@@ -347,7 +351,7 @@ public sealed class FaceEmbedder : IDisposable
         {
             NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(store, backend,
                 FaceRecognitionNet.Preprocessing(cropFraction: 1));
-            return new FaceEmbedder(model, faces, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+            return new FaceEmbedder(new UnitDescriptorModel(model, mirror), faces, FaceRecognitionNet.UnitThreshold);
         }
         catch
         {
@@ -384,8 +388,8 @@ public sealed class FaceEmbedder : IDisposable
         return DetectFaces(_decoder.Decode(imagePath));
     }
 
-    /// <summary>Returns the model's input image: the aligned largest face when there is a face pipeline.</summary>
-    private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignLargest(image, name);
+    /// <summary>Returns the model's input image: the aligned face (see <see cref="FacePipeline.Choice"/>) when there is a face pipeline.</summary>
+    private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignFace(image, name);
 
     /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>
     private float[][] EmbedAligned(IReadOnlyList<RgbImage> crops)

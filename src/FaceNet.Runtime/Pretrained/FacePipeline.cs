@@ -9,9 +9,9 @@ namespace FaceNet.Runtime.Pretrained;
 /// (<see cref="FaceAligner"/>) that yields the recognition network's 150 x 150 input.
 /// </summary>
 /// <remarks>
-/// When an image contains several faces, <see cref="AlignLargest"/> uses the one with the largest detection
-/// box, the usual subject of a portrait. <see cref="Locate"/> returns them all. Calls are serialised with a lock,
-/// because the networks share one backend, so an instance may be used from several threads.
+/// When an image contains several faces, <see cref="AlignFace"/> uses the one <see cref="Choice"/> names: the
+/// largest by default, the usual subject of a portrait. <see cref="Locate"/> returns them all. Calls are serialised
+/// with a lock, because the networks share one backend, so an instance may be used from several threads.
 /// </remarks>
 public sealed class FacePipeline : IDisposable
 {
@@ -64,15 +64,18 @@ public sealed class FacePipeline : IDisposable
         set => _aligner = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    /// <summary>What <see cref="AlignLargest"/> does when no face is found (default: throw).</summary>
+    /// <summary>What <see cref="AlignFace"/> does when no face is found (default: throw).</summary>
     public NoFaceFallback Fallback { get; set; } = NoFaceFallback.Fail;
 
-    /// <summary>How many images <see cref="AlignLargest"/> aligned with the centre-box fallback so far.</summary>
+    /// <summary>Which face <see cref="AlignFace"/> aligns when there are several (default: the largest).</summary>
+    public FaceChoice Choice { get; set; } = FaceChoice.Largest;
+
+    /// <summary>How many images <see cref="AlignFace"/> aligned with the centre-box fallback so far.</summary>
     public int FallbackCount => Volatile.Read(ref _fallbacks);
 
     /// <summary>
-    /// Identifies detector, score threshold, landmark network, alignment template and fallback for embedding
-    /// caches: aligned crops, and so descriptors, change when any of them does.
+    /// Identifies detector, score threshold, face choice, landmark network, alignment template and fallback for
+    /// embedding caches: aligned crops, and so descriptors, change when any of them does.
     /// </summary>
     public string Description
     {
@@ -80,8 +83,9 @@ public sealed class FacePipeline : IDisposable
         {
             string template = string.Join(";", Aligner.Template.Select(p => FormattableString.Invariant($"{p.X:0.###},{p.Y:0.###}")));
             string fallback = Fallback == NoFaceFallback.CentreBox ? "+centre-fallback" : "";
+            string choice = Choice == FaceChoice.Central ? "+central" : "";
             return FormattableString.Invariant(
-                $"{Detector.Name}@{Detector.ScoreThreshold:0.###}+landmarks68+align{Aligner.Size}[{template}]{fallback}");
+                $"{Detector.Name}@{Detector.ScoreThreshold:0.###}{choice}+landmarks68+align{Aligner.Size}[{template}]{fallback}");
         }
     }
 
@@ -106,19 +110,18 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>
-    /// Returns the aligned crop of the face with the largest box, or applies <see cref="Fallback"/> when there
-    /// is none.
+    /// Returns the aligned crop of the face <see cref="Choice"/> names, or applies <see cref="Fallback"/> when
+    /// there is none.
     /// </summary>
     /// <param name="image">The photo.</param>
     /// <param name="name">The image's name for error messages, such as its path.</param>
     /// <exception cref="FaceNotFoundException">No face was found and the fallback is <see cref="NoFaceFallback.Fail"/>.</exception>
-    public RgbImage AlignLargest(RgbImage image, string name)
+    public RgbImage AlignFace(RgbImage image, string name)
     {
         IReadOnlyList<LocatedFace> faces = Locate(image);
         if (faces.Count > 0)
         {
-            LocatedFace largest = faces.MaxBy(f => f.Box.Area)!;
-            return Aligner.Align(image, largest.Landmarks);
+            return Aligner.Align(image, Choose(faces, Choice, image.Width, image.Height).Landmarks);
         }
         if (Fallback == NoFaceFallback.Fail)
         {
@@ -130,11 +133,33 @@ public sealed class FacePipeline : IDisposable
         return Aligner.Align(image, centre.Landmarks);
     }
 
+    /// <summary>The face <paramref name="choice"/> names among <paramref name="faces"/>, found in a width x height image.</summary>
+    /// <exception cref="ArgumentException">There are no faces.</exception>
+    public static LocatedFace Choose(IReadOnlyList<LocatedFace> faces, FaceChoice choice, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        if (faces.Count == 0)
+        {
+            throw new ArgumentException("There is no face to choose from.", nameof(faces));
+        }
+        if (choice == FaceChoice.Largest)
+        {
+            return faces.MaxBy(f => f.Box.Area)!;
+        }
+        FaceBox centre = CentralBox(width, height);
+        return faces.MaxBy(f => f.Box.IntersectionOverUnion(centre))!;
+    }
+
+    /// <summary>Half the image's width and height, centred: where <see cref="FaceChoice.Central"/> and the
+    /// centre-box fallback expect the subject.</summary>
+    public static FaceBox CentralBox(int width, int height) =>
+        new(width * 0.25, height * 0.25, width * 0.75, height * 0.75);
+
     /// <summary>The landmarks found in the central box: half the image's width and height, centred.</summary>
     public LocatedFace LocateInCentre(RgbImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var box = new FaceBox(image.Width * 0.25, image.Height * 0.25, image.Width * 0.75, image.Height * 0.75);
+        FaceBox box = CentralBox(image.Width, image.Height);
         lock (_gate)
         {
             Landmarks68 landmarks = LandmarkNet.Detect(image, [box])[0]

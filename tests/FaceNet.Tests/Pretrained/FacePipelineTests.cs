@@ -97,7 +97,7 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     }
 
     [Fact]
-    public void AlignLargest_CentreFallback_CountsAndAligns()
+    public void AlignFace_CentreFallback_CountsAndAligns()
     {
         // A pipeline of its own, because the fallback setting and its counter are state.
         using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny");
@@ -105,7 +105,7 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         var grey = new RgbImage(100, 100);
         Array.Fill(grey.Pixels, 128f);
 
-        RgbImage aligned = pipeline.AlignLargest(grey, "grey");
+        RgbImage aligned = pipeline.AlignFace(grey, "grey");
 
         Assert.Equal(1, pipeline.FallbackCount);
         Assert.Equal(FaceAligner.DefaultSize, aligned.Width);
@@ -227,6 +227,43 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
 
         Assert.Equal(2, exitCode);
         Assert.Contains(expected, error);
+    }
+
+    [Theory]
+    [InlineData("--face needs face detection", "--baseline", "pixels", "--face", "central")]
+    [InlineData("--no-mirror applies to face-api-resnet only", "--arch", "nn4-small2", "--no-mirror")]
+    public void Options_FaceAndMirrorWithoutFaceApi_IsUsageError(string expected, params string[] options)
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Options_UnknownFace_IsRejected()
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", "--face", "left"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("left", error);
+    }
+
+    [Fact]
+    public void Description_CentralChoice_ChangesCacheKey()
+    {
+        string before = pretrained.Faces.Description;
+        try
+        {
+            pretrained.Faces.Choice = FaceChoice.Central;
+
+            Assert.NotEqual(before, pretrained.Faces.Description);
+            Assert.Contains("+central", pretrained.Faces.Description);
+        }
+        finally
+        {
+            pretrained.Faces.Choice = FaceChoice.Largest;
+        }
     }
 
     [Fact]
