@@ -89,12 +89,14 @@ internal sealed class ModelOptions
     {
         var option = new Option<string?>("--detector")
         {
-            Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input) or 'ssd' " +
-                "(SSD MobileNet v1, slower, finds more faces) [default with --pretrained: tiny]. An image without a " +
-                "face is reported and skipped; compare exits 1 instead, and lfw and the experiment commands align " +
-                "it from landmarks found in the central half of the image.",
+            Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input), 'ssd' " +
+                "(SSD MobileNet v1, slower, finds more faces) or 'centre' (no detection: for face crops such as " +
+                "LFW, the landmarks are searched in the central half of each image), or several joined by '+', " +
+                "such as 'ssd+centre': each aligns its own view of the face and the descriptors are averaged " +
+                "[default with --pretrained: tiny]. An image without a face is reported and skipped; compare exits " +
+                "1 instead, and lfw and the experiment commands align it from landmarks found in the central half " +
+                "of the image.",
         };
-        option.AcceptOnlyFromAmong("tiny", "ssd");
         return option;
     }
 
@@ -162,6 +164,17 @@ internal sealed class ModelOptions
             throw new UsageException("Choose exactly one model: --model FILE, --arch NAME (untrained), --baseline " +
                 "pixels, or --pretrained (face-api detection and recognition).");
         }
+        if (detector is not null)
+        {
+            try
+            {
+                FacePipeline.ParseDetectorNames(detector);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"Invalid --detector: {e.Message.Split(" (Parameter")[0]}");
+            }
+        }
         if (detector is not null && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))
         {
             throw new UsageException(
@@ -214,7 +227,10 @@ internal sealed class ModelOptions
                 };
                 if (result.GetValue(FaceScore) is { } score)
                 {
-                    embedder.Faces!.Detector.ScoreThreshold = score;
+                    foreach (IFaceDetector faceDetector in embedder.Faces!.Detectors)
+                    {
+                        faceDetector.ScoreThreshold = score;
+                    }
                 }
                 if (alignPadding is not null)
                 {

@@ -247,27 +247,80 @@ public sealed class FaceEmbedder : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new float[images.Count][];
-        int sample = Preprocessing.SampleSize;
         for (int start = 0; start < images.Count; start += BatchSize)
         {
             int count = Math.Min(BatchSize, images.Count - start);
-            float[] batch = new float[count * sample];
+            var views = new float[count][];
             try
             {
-                Parallel.For(0, count, i => _preprocessor.Apply(ModelInput(images[start + i], nameOf(start + i)),
-                    batch.AsSpan(i * sample, sample)));
+                Parallel.For(0, count, PerImage, i => views[i] = Preprocess(ModelInputs(images[start + i], nameOf(start + i))));
             }
             catch (AggregateException e)
             {
-                // Callers expect the preprocessing error itself (such as a NaN pixel), not the parallel wrapper.
+                // Callers expect the error itself (such as a NaN pixel), not the parallel wrapper.
                 ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             }
-            float[] output = new float[count * Dimension];
-            Model.Embed(batch, count, output);
-            for (int i = 0; i < count; i++)
+            float[][] descriptors = EmbedViews(views);
+            descriptors.CopyTo(results, start);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// How many images are prepared at once: all cores without a face pipeline, one with it, because the pipeline
+    /// runs its networks under a lock and threads waiting on it only pile up their buffers.
+    /// </summary>
+    private ParallelOptions PerImage => new() { MaxDegreeOfParallelism = Faces is null ? -1 : 1 };
+
+    /// <summary>Preprocesses the views of one image into consecutive samples.</summary>
+    /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
+    private float[] Preprocess(RgbImage[] views)
+    {
+        int sample = Preprocessing.SampleSize;
+        float[] samples = new float[views.Length * sample];
+        for (int v = 0; v < views.Length; v++)
+        {
+            _preprocessor.Apply(views[v], samples.AsSpan(v * sample, sample));
+        }
+        return samples;
+    }
+
+    /// <summary>
+    /// Embeds the preprocessed views of every image (<see cref="Preprocess"/>) in one forward pass and returns one
+    /// descriptor per image: the model's own when the image has one view, else the unit vector along the sum of
+    /// its views' descriptors.
+    /// </summary>
+    private float[][] EmbedViews(float[][] views)
+    {
+        int sample = Preprocessing.SampleSize;
+        int[] viewCount = views.Select(v => v.Length / sample).ToArray();
+        int total = viewCount.Sum();
+        float[] batch = new float[total * sample];
+        int[] first = new int[views.Length];
+        for (int i = 0; i < views.Length; i++)
+        {
+            first[i] = i == 0 ? 0 : first[i - 1] + viewCount[i - 1];
+            views[i].CopyTo(batch, first[i] * sample);
+        }
+        float[] output = new float[total * Dimension];
+        Model.Embed(batch, total, output);
+        var results = new float[views.Length][];
+        for (int i = 0; i < views.Length; i++)
+        {
+            float[] descriptor = output.AsSpan(first[i] * Dimension, Dimension).ToArray();
+            if (viewCount[i] > 1)
             {
-                results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
+                for (int v = 1; v < viewCount[i]; v++)
+                {
+                    ReadOnlySpan<float> other = output.AsSpan((first[i] + v) * Dimension, Dimension);
+                    for (int k = 0; k < Dimension; k++)
+                    {
+                        descriptor[k] += other[k];
+                    }
+                }
+                UnitDescriptorModel.ScaleToUnitLength(descriptor);
             }
+            results[i] = descriptor;
         }
         return results;
     }
@@ -283,20 +336,17 @@ public sealed class FaceEmbedder : IDisposable
         ArgumentNullException.ThrowIfNull(paths);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new FileEmbedding[paths.Count];
-        int sample = Preprocessing.SampleSize;
-        float[] batch = new float[BatchSize * sample];
-        float[] output = new float[BatchSize * Dimension];
         for (int start = 0; start < paths.Count; start += BatchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(BatchSize, paths.Count - start);
             string?[] errors = new string?[count];
-            Parallel.For(0, count, i =>
+            var views = new float[count][];
+            Parallel.For(0, count, PerImage, i =>
             {
                 try
                 {
-                    RgbImage image = ModelInput(_decoder.Decode(paths[start + i]), paths[start + i]);
-                    _preprocessor.Apply(image, batch.AsSpan(i * sample, sample));
+                    views[i] = Preprocess(ModelInputs(_decoder.Decode(paths[start + i]), paths[start + i]));
                 }
                 catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException
                     or FaceNotFoundException)
@@ -305,24 +355,16 @@ public sealed class FaceEmbedder : IDisposable
                 }
             });
 
-            // Failed files are left out of the forward pass; the others are packed to the front.
+            // Failed files are left out of the forward pass.
             int[] good = Enumerable.Range(0, count).Where(i => errors[i] is null).ToArray();
-            for (int k = 0; k < good.Length; k++)
-            {
-                if (good[k] != k)
-                {
-                    batch.AsSpan(good[k] * sample, sample).CopyTo(batch.AsSpan(k * sample, sample));
-                }
-            }
-            Model.Embed(batch, good.Length, output);
+            float[][] descriptors = EmbedViews(good.Select(i => views[i]).ToArray());
             for (int i = 0; i < count; i++)
             {
                 results[start + i] = new FileEmbedding(paths[start + i], null, errors[i]);
             }
             for (int k = 0; k < good.Length; k++)
             {
-                results[start + good[k]] = new FileEmbedding(paths[start + good[k]],
-                    output.AsSpan(k * Dimension, Dimension).ToArray(), null);
+                results[start + good[k]] = new FileEmbedding(paths[start + good[k]], descriptors[k], null);
             }
             progress?.Report(start + count);
         }
@@ -336,11 +378,11 @@ public sealed class FaceEmbedder : IDisposable
     /// to 150x150 and embedded as a unit vector, by default with its mirror image averaged in; descriptors are
     /// compared with <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
-    /// <param name="detector"><c>tiny</c> (fast) or <c>ssd</c> (more accurate).</param>
+    /// <param name="detector"><c>tiny</c> (fast), <c>ssd</c> (more accurate) or <c>centre</c> (face crops, no detection).</param>
     /// <param name="backend">Where the networks run; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
     /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
-    /// <exception cref="ArgumentException">The detector name is neither tiny nor ssd.</exception>
+    /// <exception cref="ArgumentException">The detector name is not tiny, ssd or centre.</exception>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder LoadPretrained(string detector = "tiny", IBackend? backend = null,
         string? modelsDirectory = null, bool mirror = true)
@@ -388,8 +430,11 @@ public sealed class FaceEmbedder : IDisposable
         return DetectFaces(_decoder.Decode(imagePath));
     }
 
-    /// <summary>Returns the model's input image: the aligned face (see <see cref="FacePipeline.Choice"/>) when there is a face pipeline.</summary>
-    private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignFace(image, name);
+    /// <summary>
+    /// Returns the model's input images: the image itself, or with a face pipeline the aligned face, one view per
+    /// detector (see <see cref="FacePipeline.AlignViews"/>).
+    /// </summary>
+    private RgbImage[] ModelInputs(RgbImage image, string name) => Faces is null ? [image] : Faces.AlignViews(image, name);
 
     /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>
     private float[][] EmbedAligned(IReadOnlyList<RgbImage> crops)

@@ -11,9 +11,13 @@ public sealed class FaceNotFoundException : Exception
         ImageName = imageName;
     }
 
-    /// <summary>The --detector option that names the detector not in use: ssd after tiny, tiny after ssd.</summary>
+    /// <summary>
+    /// The --detector option to try next: ssd after tiny, tiny after ssd, and after both the centre box, which
+    /// always yields a face.
+    /// </summary>
     private static string OtherDetectorOption(string detector) =>
-        detector.StartsWith("ssd", StringComparison.Ordinal) ? "--detector tiny" : "--detector ssd";
+        detector.Contains('+', StringComparison.Ordinal) ? "--detector centre, for face crops"
+        : detector.StartsWith("ssd", StringComparison.Ordinal) ? "--detector tiny" : "--detector ssd";
 
     /// <summary>The image, as the caller named it.</summary>
     public string ImageName { get; }
