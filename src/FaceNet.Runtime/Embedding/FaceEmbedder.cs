@@ -185,7 +185,7 @@ public sealed class FaceEmbedder : IDisposable
     /// face-api's pretrained recognition ResNet (see <see cref="FaceRecognitionNet"/>) with its weights from the
     /// model cache, fetched with npm on first use. Its descriptors are scaled to unit length
     /// (<see cref="UnitDescriptorModel"/>), like every embedding of this engine, and by default each also takes in
-    /// the mirror image of its face; the threshold is <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
+    /// the mirror image of its face. The threshold is <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
     /// <param name="backend">Where the network runs; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
@@ -375,14 +375,16 @@ public sealed class FaceEmbedder : IDisposable
     /// Loads face-api's pretrained networks as one pipeline: the face detector named <paramref name="detector"/>
     /// (<c>tiny</c> or <c>ssd</c>), the 68-point landmark network and the recognition ResNet. Each image is
     /// searched for faces, the one <see cref="FacePipeline.Choice"/> names (the largest unless changed) is aligned
-    /// to 150x150 and embedded as a unit vector, by default with its mirror image averaged in; descriptors are
-    /// compared with <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
+    /// to 150x150 and embedded as a unit vector, by default with its mirror image averaged in. With several
+    /// detectors (such as <c>ssd+centre</c>) each gives one view and the views' descriptors are added. Descriptors
+    /// are compared with <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
-    /// <param name="detector"><c>tiny</c> (fast), <c>ssd</c> (more accurate) or <c>centre</c> (face crops, no detection).</param>
+    /// <param name="detector"><c>tiny</c> (fast), <c>ssd</c> (more accurate) or <c>centre</c> (face crops, no
+    /// detection), or several joined by '+'.</param>
     /// <param name="backend">Where the networks run; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
     /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
-    /// <exception cref="ArgumentException">The detector name is not tiny, ssd or centre.</exception>
+    /// <exception cref="ArgumentException">A detector name is not tiny, ssd or centre, or one is repeated.</exception>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder LoadPretrained(string detector = "tiny", IBackend? backend = null,
         string? modelsDirectory = null, bool mirror = true)

@@ -26,8 +26,8 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>
-    /// Creates a pipeline that aligns one view of the face per detector (see <see cref="AlignViews"/>); it
-    /// disposes the detectors and the landmark network.
+    /// Creates a pipeline that aligns one view of the face per detector (see <see cref="AlignViews"/>). The
+    /// pipeline disposes the detectors and the landmark network.
     /// </summary>
     /// <exception cref="ArgumentException">There is no detector, or one is null.</exception>
     public FacePipeline(IReadOnlyList<IFaceDetector> detectors, FaceLandmark68Net landmarks, FaceAligner? aligner = null)
@@ -102,7 +102,7 @@ public sealed class FacePipeline : IDisposable
     /// <summary>The first detector: the one <see cref="Locate(RgbImage)"/> uses.</summary>
     public IFaceDetector Detector => Detectors[0];
 
-    /// <summary>Every detector; <see cref="AlignViews"/> aligns one view per detector that finds a face.</summary>
+    /// <summary>The detectors, in order. <see cref="AlignViews"/> aligns one view per detector that finds a face.</summary>
     public IReadOnlyList<IFaceDetector> Detectors { get; }
 
     /// <summary>The detectors' names joined by '+', such as <c>ssd+centre</c>.</summary>
@@ -128,7 +128,7 @@ public sealed class FacePipeline : IDisposable
     public int FallbackCount => Volatile.Read(ref _fallbacks);
 
     /// <summary>
-    /// Identifies detector, score threshold, face choice, landmark network, alignment template and fallback for
+    /// Identifies detectors, score thresholds, face choice, landmark network, alignment template and fallback for
     /// embedding caches: aligned crops, and so descriptors, change when any of them does.
     /// </summary>
     public string Description

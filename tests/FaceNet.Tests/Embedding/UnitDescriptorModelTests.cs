@@ -69,7 +69,7 @@ public sealed class UnitDescriptorModelTests
     }
 
     [Fact]
-    public void Embed_WithoutMirror_ScalesEachDescriptorToUnitLength()
+    public void Embed_NoMirror_ScalesToUnitLength()
     {
         var inner = new RowModel();
         using var model = new UnitDescriptorModel(inner, mirror: false);
@@ -88,7 +88,7 @@ public sealed class UnitDescriptorModelTests
     }
 
     [Fact]
-    public void Embed_WithMirror_AddsTheMirrorImageDescriptorInOnePass()
+    public void Embed_Mirror_AddsMirrorDescriptor()
     {
         var inner = new RowModel();
         using var model = new UnitDescriptorModel(inner, mirror: true);
@@ -123,7 +123,7 @@ public sealed class UnitDescriptorModelTests
     }
 
     [Fact]
-    public void NameAndChecksum_SayWhatWasApplied()
+    public void NameAndChecksum_NameTheSteps()
     {
         using var plain = new UnitDescriptorModel(new RowModel(), mirror: false);
         using var mirrored = new UnitDescriptorModel(new RowModel(), mirror: true);

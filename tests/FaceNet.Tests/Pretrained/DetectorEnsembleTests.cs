@@ -66,7 +66,7 @@ public sealed class DetectorEnsembleTests
     }
 
     [Fact]
-    public void AlignViews_OnlyTheCentreBoxFindsAFace_OneViewAndNoFallback()
+    public void AlignViews_OnlyCentreFinds_OneView()
     {
         using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny+centre");
 
@@ -77,7 +77,7 @@ public sealed class DetectorEnsembleTests
     }
 
     [Fact]
-    public void AlignViews_NoDetectorFindsAFace_ThrowsNamingBoth()
+    public void AlignViews_NoFace_ThrowsNamingBoth()
     {
         using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny+ssd");
 
@@ -88,7 +88,7 @@ public sealed class DetectorEnsembleTests
     }
 
     [Fact]
-    public void Embed_TwoDetectors_IsTheUnitSumOfTheViewDescriptors()
+    public void Embed_TwoDetectors_UnitSumOfViews()
     {
         RgbImage image = LfwImage("George_W_Bush", 2);
         using FaceEmbedder ensemble = FaceEmbedder.LoadPretrained("tiny+centre");

@@ -18,7 +18,7 @@ public sealed class FaceApiEmbedderTests
         Path.Combine(DataRoot.RequireExisting(), "lfw", "images", relative);
 
     [Fact]
-    public void FaceApiResNet_WithoutMirror_EmbedsFaceApiDescriptorAtUnitLength()
+    public void NoMirror_Descriptor_MatchesUnitGolden()
     {
         FaceRecognitionNetTests.GoldenDescriptor golden = FaceRecognitionNetTests.ReadGoldens().Descriptors[0];
         double length = Math.Sqrt(golden.Values.Sum(v => (double)v * v));
@@ -36,7 +36,7 @@ public sealed class FaceApiEmbedderTests
     }
 
     [Fact]
-    public void Load_FaceApiName_MirrorAveragedUnitVectorsWithUnitThreshold()
+    public void Load_FaceApiName_UnitMirroredDescriptor()
     {
         FaceRecognitionNetTests.GoldenDescriptor golden = FaceRecognitionNetTests.ReadGoldens().Descriptors[0];
         using FaceEmbedder embedder = FaceEmbedder.Load("face-api-resnet");
@@ -50,7 +50,7 @@ public sealed class FaceApiEmbedderTests
     }
 
     [Fact]
-    public void FaceApiResNet_Mirror_GivesAnImageAndItsMirrorImageOneDescriptor()
+    public void Mirror_ImageAndMirrorImage_SameDescriptor()
     {
         // A 150x150 face chip fed without crop or resize, so preprocessing cannot break the symmetry.
         RgbImage photo = new ImageDecoder().Decode(LfwImage("AJ_Cook/AJ_Cook_0001.jpg"));

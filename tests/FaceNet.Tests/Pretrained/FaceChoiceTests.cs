@@ -16,7 +16,7 @@ public sealed class FaceChoiceTests
     private static readonly LocatedFace Glasses = Face(110, 105, 143, 135);
 
     [Fact]
-    public void Choose_Largest_TakesTheBiggestBox()
+    public void Choose_Largest_TakesBiggestBox()
     {
         LocatedFace chosen = FacePipeline.Choose([Glasses, Subject, Bystander], FaceChoice.Largest, 250, 250);
 
@@ -24,7 +24,7 @@ public sealed class FaceChoiceTests
     }
 
     [Fact]
-    public void Choose_Central_TakesTheSubjectOverBystanderAndSmallBoxOnTheCentre()
+    public void Choose_Central_SkipsBystanderAndSmallBox()
     {
         LocatedFace chosen = FacePipeline.Choose([Glasses, Bystander, Subject], FaceChoice.Central, 250, 250);
 

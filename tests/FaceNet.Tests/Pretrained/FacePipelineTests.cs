@@ -232,7 +232,7 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     [Theory]
     [InlineData("--face needs face detection", "--baseline", "pixels", "--face", "central")]
     [InlineData("--no-mirror applies to face-api-resnet only", "--arch", "nn4-small2", "--no-mirror")]
-    public void Options_FaceAndMirrorWithoutFaceApi_IsUsageError(string expected, params string[] options)
+    public void Options_FaceOrMirrorMisused_UsageError(string expected, params string[] options)
     {
         var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
 
