@@ -213,6 +213,10 @@ internal sealed class ModelOptions
             throw new UsageException($"Invalid --models-dir '{modelsDirectory}': it is a file, not a folder; pass the " +
                 "folder that holds, or will hold, the face-api model files.");
         }
+        if (result.GetValue(ModelsDirectory) is null && checkpoint is not null && FaceEmbedder.IsFaceApiResNetName(checkpoint))
+        {
+            RequireModelsVariableNotFile(Environment.GetEnvironmentVariable(FaceApiModelStore.DirectoryVariable));
+        }
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {
@@ -263,6 +267,16 @@ internal sealed class ModelOptions
         }
         embedder.BatchSize = batchSize;
         return embedder;
+    }
+
+    /// <summary>Throws a usage error when $FACENET_MODELS, the default model cache, names a file.</summary>
+    internal static void RequireModelsVariableNotFile(string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value) && File.Exists(value))
+        {
+            throw new UsageException($"Invalid ${FaceApiModelStore.DirectoryVariable} '{value}': it is a file, " +
+                "not a folder. Point it at the folder of the face-api model files, or pass --models-dir.");
+        }
     }
 
     /// <summary>Opens the backend --device names; a missing driver or library becomes a data error with the reason.</summary>

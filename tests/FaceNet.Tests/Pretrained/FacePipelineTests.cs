@@ -205,6 +205,22 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains("is a file, not a folder", error);
     }
 
+    [Fact]
+    public void Options_ModelsVariableIsFile_IsUsageError()
+    {
+        // The check takes the variable's value, because setting the variable would reach tests running alongside.
+        string file = Path.Combine(_data.Folder("models-variable"), "not-a-folder.txt");
+        File.WriteAllText(file, "models");
+
+        var error = Assert.Throws<FaceNet.Cli.Commands.UsageException>(
+            () => FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(file));
+
+        Assert.Contains("$FACENET_MODELS", error.Message);
+        Assert.Contains("is a file", error.Message);
+        FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(_data.Folder("models-variable"));
+        FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(null);
+    }
+
     [Theory]
     [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
     [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
