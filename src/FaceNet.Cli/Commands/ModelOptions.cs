@@ -38,7 +38,8 @@ internal sealed class ModelOptions
     public Option<double?> FaceScore { get; } = new("--face-score")
     {
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
-            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones. " +
+            "The centre box has no score and ignores it.",
     };
 
     public Option<double?> AlignPadding { get; } = new("--align-padding")
@@ -91,7 +92,8 @@ internal sealed class ModelOptions
         {
             Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input), 'ssd' " +
                 "(SSD MobileNet v1, slower, finds more faces) or 'centre' (no detection: for face crops such as " +
-                "LFW, the landmarks are searched in the central half of each image), or several joined by '+', " +
+                "LFW, the landmarks are searched in the central half of each image, so it never reports a missing " +
+                "face, even in a blank image), or several joined by '+', " +
                 "such as 'ssd+centre': each aligns its own view of the face and the descriptors are averaged " +
                 "[default with --pretrained: tiny]. An image without a face is reported and skipped; compare exits " +
                 "1 instead, and lfw and the experiment commands align it from landmarks found in the central half " +
@@ -183,20 +185,20 @@ internal sealed class ModelOptions
         if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore > 0 && faceScore < 1)))
         {
             throw new UsageException(detector is null
-                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
+                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd|centre."
                 : $"Invalid --face-score {faceScore}; use a score greater than 0 and less than 1, such as 0.5.");
         }
         double? alignPadding = result.GetValue(AlignPadding);
         if (alignPadding is { } padding && (detector is null || !(padding >= 0 && padding <= 2)))
         {
             throw new UsageException(detector is null
-                ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd."
+                ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd|centre."
                 : $"Invalid --align-padding {padding}; use a fraction of the landmark extent from 0 to 2, such as 0.25.");
         }
         string? face = result.GetValue(Face);
         if (face is not null && detector is null)
         {
-            throw new UsageException("--face needs face detection; add --pretrained or --detector tiny|ssd.");
+            throw new UsageException("--face needs face detection; add --pretrained or --detector tiny|ssd|centre.");
         }
         bool mirror = !result.GetValue(NoMirror);
         if (!mirror && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))

@@ -6,7 +6,8 @@ public sealed class FaceNotFoundException : Exception
     /// <summary>Creates the exception for the image named <paramref name="imageName"/>.</summary>
     public FaceNotFoundException(string imageName, string detector)
         : base($"No face found in '{imageName}' by the {detector} detector; use a photo with a visible face, " +
-            $"try the other detector ({OtherDetectorOption(detector)}), or pass a face crop to a model without detection.")
+            $"try the other detector ({OtherDetectorOption(detector)}), or for face crops such as LFW use " +
+            "--detector centre (C#: the \"centre\" detector), which searches the central half of the image.")
     {
         ImageName = imageName;
     }

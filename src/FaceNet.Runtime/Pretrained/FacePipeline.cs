@@ -83,6 +83,12 @@ public sealed class FacePipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(detector);
         string[] names = detector.Split('+', StringSplitOptions.TrimEntries);
+        if (names.Length > 1 && names.Any(n => n.Length == 0))
+        {
+            throw new ArgumentException(
+                $"The detector list '{detector}' has an empty entry; join names with one '+', such as 'ssd+centre'.",
+                nameof(detector));
+        }
         foreach (string name in names)
         {
             if (name is not ("tiny" or "ssd" or CentreBoxDetector.DetectorName))
@@ -94,7 +100,9 @@ public sealed class FacePipeline : IDisposable
         }
         if (names.Distinct().Count() != names.Length)
         {
-            throw new ArgumentException($"The detector list '{detector}' names a detector twice.", nameof(detector));
+            throw new ArgumentException(
+                $"The detector list '{detector}' names a detector twice; list each once, such as 'ssd+centre'.",
+                nameof(detector));
         }
         return names;
     }

@@ -33,6 +33,7 @@ public sealed class DetectorEnsembleTests
     [InlineData("tiny+mtcnn", "Unknown face detector 'mtcnn'")]
     [InlineData("ssd+ssd", "names a detector twice")]
     [InlineData("", "Unknown face detector ''")]
+    [InlineData("ssd+", "'ssd+' has an empty entry")]
     public void ParseDetectorNames_InvalidLists_Throw(string text, string expected)
     {
         var error = Assert.Throws<ArgumentException>(() => FacePipeline.ParseDetectorNames(text));

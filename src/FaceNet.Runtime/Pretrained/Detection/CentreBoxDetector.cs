@@ -9,7 +9,8 @@ namespace FaceNet.Runtime.Pretrained;
 /// </summary>
 /// <remarks>
 /// On LFW (faces centred in 250x250 thumbnails) this framing gives the landmark network more margin around the
-/// face than either detector's boxes do. The pipeline scores higher with it than with detection (docs/pipeline.md). On photos whose face is not in the middle it aligns whatever is there.
+/// face than either detector's boxes do. The pipeline scores higher with it than with detection (docs/pipeline.md).
+/// NOTE: it never reports a missing face, so a blank image or a photo without a face still gets a descriptor. On photos whose face is not in the middle it aligns whatever is there.
 /// </remarks>
 public sealed class CentreBoxDetector : IFaceDetector
 {
