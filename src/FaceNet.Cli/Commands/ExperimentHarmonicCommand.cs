@@ -26,7 +26,7 @@ internal static class ExperimentHarmonicCommand
         {
             Description = "Checkpoint of a model trained like the new one but without the harmonic loss.",
         };
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var common = new ExperimentOptions("experiments/harmonic");
         var command = new Command("harmonic",
             "Measure LFW verification across an old and a new model: old-old, new-new and old-new pairs.");

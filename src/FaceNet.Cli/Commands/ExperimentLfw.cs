@@ -163,7 +163,7 @@ internal sealed class ExperimentLfw
     {
         if (embedder.Faces is { } faces && faces.FallbackCount > fallbacksBefore)
         {
-            error.WriteLine($"{label}: no face found by the {faces.Detector.Name} detector in " +
+            error.WriteLine($"{label}: no face found by the {faces.DetectorName} detector in " +
                 $"{faces.FallbackCount - fallbacksBefore} of the images embedded in this pass; those were aligned " +
                 "from landmarks found in the central half of the image.");
         }

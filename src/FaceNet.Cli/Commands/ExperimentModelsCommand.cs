@@ -102,7 +102,7 @@ internal static class ExperimentModelsCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var common = new ExperimentOptions(defaultOutput);
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var command = new Command(name, description);
         command.Options.Add(checkpoints);
         command.Options.Add(models.Device);

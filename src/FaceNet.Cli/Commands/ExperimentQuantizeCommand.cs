@@ -16,7 +16,7 @@ internal static class ExperimentQuantizeCommand
 
     public static Command Create()
     {
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var common = new ExperimentOptions("experiments/quantize");
         var calibrationFolds = new Option<string>("--calibration-folds")
         {

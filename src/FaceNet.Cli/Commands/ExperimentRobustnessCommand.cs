@@ -24,7 +24,7 @@ internal static class ExperimentRobustnessCommand
 
     public static Command Create()
     {
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var common = new ExperimentOptions("experiments/robustness");
         var qualities = new Option<string>("--jpeg-qualities")
         {

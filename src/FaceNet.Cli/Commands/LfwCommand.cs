@@ -16,7 +16,7 @@ internal static class LfwCommand
 {
     public static Command Create()
     {
-        var models = new ModelOptions();
+        var models = new ModelOptions { DefaultFaceChoice = FaceNet.Runtime.Pretrained.FaceChoice.Central };
         var dataRoot = new Option<string?>("--data-root")
         {
             Description = $"Folder holding lfw/ (default: ../shared/data beside the checkout, or ${DataRoot.EnvironmentVariable}).",
@@ -117,7 +117,7 @@ internal static class LfwCommand
             }
             if (embedder.Faces is { FallbackCount: > 0 } faces)
             {
-                error.WriteLine($"no face found by the {faces.Detector.Name} detector in {faces.FallbackCount} of the " +
+                error.WriteLine($"no face found by the {faces.DetectorName} detector in {faces.FallbackCount} of the " +
                     "images embedded in this run; those were aligned from landmarks found in the central half of the image.");
             }
 

@@ -29,7 +29,7 @@ internal sealed class ModelOptions
     public Option<bool> Pretrained { get; } = new("--pretrained")
     {
         Description = "Use face-api's pretrained networks on photos: detect faces, find 68 landmarks, align the " +
-            "largest face to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
+            "face (see --face) to 150x150 and embed it with face-api-resnet. Same as --model face-api-resnet --detector tiny; " +
             "add --detector ssd for the other detector.",
     };
 
@@ -38,7 +38,8 @@ internal sealed class ModelOptions
     public Option<double?> FaceScore { get; } = new("--face-score")
     {
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
-            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones.",
+            "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones. " +
+            "The centre box has no score and ignores it.",
     };
 
     public Option<double?> AlignPadding { get; } = new("--align-padding")
@@ -47,6 +48,18 @@ internal sealed class ModelOptions
             "mouth) in the aligned 150x150 crop, as a fraction of their extent on each side (0 fills the crop). " +
             "Default: the built-in template.",
     };
+
+    public Option<string?> Face { get; } = CreateFaceOption();
+
+    public Option<bool> NoMirror { get; } = new("--no-mirror")
+    {
+        Description = "With face-api-resnet: embed each face once, instead of adding the descriptor of its mirror " +
+            "image before scaling to unit length. Halves the recognition network's work; see docs/pipeline.md for " +
+            "what it costs in accuracy.",
+    };
+
+    /// <summary>The face choice when --face is not given: the largest face, or the central one for LFW commands.</summary>
+    public FaceChoice DefaultFaceChoice { get; init; } = FaceChoice.Largest;
 
     public Option<string?> Architecture { get; } = new("--arch")
     {
@@ -77,12 +90,28 @@ internal sealed class ModelOptions
     {
         var option = new Option<string?>("--detector")
         {
-            Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input) or 'ssd' " +
-                "(SSD MobileNet v1, slower, finds more faces) [default with --pretrained: tiny]. An image without a " +
-                "face is reported and skipped; compare exits 1 instead, and lfw and the experiment commands align " +
-                "it from landmarks found in the central half of the image.",
+            Description = "Face detector for photos with face-api-resnet: 'tiny' (fast, 416x416 input), 'ssd' " +
+                "(SSD MobileNet v1, slower, finds more faces) or 'centre' (no detection: for face crops such as " +
+                "LFW, the landmarks are searched in the central half of each image, so it never reports a missing " +
+                "face, even in a blank image), or several joined by '+', " +
+                "such as 'ssd+centre': each aligns its own view of the face and the descriptors are averaged " +
+                "[default with --pretrained: tiny]. An image without a face is reported and skipped; compare exits " +
+                "1 instead, and lfw and the experiment commands align it from landmarks found in the central half " +
+                "of the image.",
         };
-        option.AcceptOnlyFromAmong("tiny", "ssd");
+        return option;
+    }
+
+    private static Option<string?> CreateFaceOption()
+    {
+        var option = new Option<string?>("--face")
+        {
+            Description = "With --detector or --pretrained, which face to embed when an image has several: 'largest' " +
+                "(the largest box) or 'central' (the box that overlaps the central half of the image most) " +
+                "[default: largest; lfw and the experiment commands: central, because LFW images are cropped around " +
+                "their subject].",
+        };
+        option.AcceptOnlyFromAmong("largest", "central");
         return option;
     }
 
@@ -105,6 +134,8 @@ internal sealed class ModelOptions
         command.Options.Add(Detector);
         command.Options.Add(FaceScore);
         command.Options.Add(AlignPadding);
+        command.Options.Add(Face);
+        command.Options.Add(NoMirror);
         command.Options.Add(ModelsDirectory);
         command.Options.Add(Architecture);
         command.Options.Add(Seed);
@@ -135,6 +166,17 @@ internal sealed class ModelOptions
             throw new UsageException("Choose exactly one model: --model FILE, --arch NAME (untrained), --baseline " +
                 "pixels, or --pretrained (face-api detection and recognition).");
         }
+        if (detector is not null)
+        {
+            try
+            {
+                FacePipeline.ParseDetectorNames(detector);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"Invalid --detector: {e.Message.Split(" (Parameter")[0]}");
+            }
+        }
         if (detector is not null && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))
         {
             throw new UsageException(
@@ -143,15 +185,25 @@ internal sealed class ModelOptions
         if (result.GetValue(FaceScore) is { } faceScore && (detector is null || !(faceScore > 0 && faceScore < 1)))
         {
             throw new UsageException(detector is null
-                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd."
+                ? "--face-score needs face detection; add --pretrained or --detector tiny|ssd|centre."
                 : $"Invalid --face-score {faceScore}; use a score greater than 0 and less than 1, such as 0.5.");
         }
         double? alignPadding = result.GetValue(AlignPadding);
         if (alignPadding is { } padding && (detector is null || !(padding >= 0 && padding <= 2)))
         {
             throw new UsageException(detector is null
-                ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd."
+                ? "--align-padding needs face detection; add --pretrained or --detector tiny|ssd|centre."
                 : $"Invalid --align-padding {padding}; use a fraction of the landmark extent from 0 to 2, such as 0.25.");
+        }
+        string? face = result.GetValue(Face);
+        if (face is not null && detector is null)
+        {
+            throw new UsageException("--face needs face detection; add --pretrained or --detector tiny|ssd|centre.");
+        }
+        bool mirror = !result.GetValue(NoMirror);
+        if (!mirror && (checkpoint is null || !FaceEmbedder.IsFaceApiResNetName(checkpoint)))
+        {
+            throw new UsageException("--no-mirror applies to face-api-resnet only; add --pretrained or --model face-api-resnet.");
         }
         int batchSize = result.GetValue(BatchSize);
         if (batchSize < 1)
@@ -163,15 +215,28 @@ internal sealed class ModelOptions
             throw new UsageException($"Invalid --models-dir '{modelsDirectory}': it is a file, not a folder; pass the " +
                 "folder that holds, or will hold, the face-api model files.");
         }
+        if (result.GetValue(ModelsDirectory) is null && checkpoint is not null && FaceEmbedder.IsFaceApiResNetName(checkpoint))
+        {
+            RequireModelsVariableNotFile(Environment.GetEnvironmentVariable(FaceApiModelStore.DirectoryVariable));
+        }
         FaceEmbedder embedder;
         if (checkpoint is not null)
         {
             if (detector is not null)
             {
-                embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory));
+                embedder = FaceEmbedder.LoadPretrained(detector, OpenBackend(result), result.GetValue(ModelsDirectory), mirror);
+                embedder.Faces!.Choice = face switch
+                {
+                    "largest" => FaceChoice.Largest,
+                    "central" => FaceChoice.Central,
+                    _ => DefaultFaceChoice,
+                };
                 if (result.GetValue(FaceScore) is { } score)
                 {
-                    embedder.Faces!.Detector.ScoreThreshold = score;
+                    foreach (IFaceDetector faceDetector in embedder.Faces!.Detectors)
+                    {
+                        faceDetector.ScoreThreshold = score;
+                    }
                 }
                 if (alignPadding is not null)
                 {
@@ -181,7 +246,7 @@ internal sealed class ModelOptions
             else
             {
                 embedder = FaceEmbedder.IsFaceApiResNetName(checkpoint)
-                    ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory))
+                    ? FaceEmbedder.FaceApiResNet(OpenBackend(result), result.GetValue(ModelsDirectory), mirror: mirror)
                     : FaceEmbedder.Load(checkpoint, OpenBackend(result));
             }
         }
@@ -204,6 +269,16 @@ internal sealed class ModelOptions
         }
         embedder.BatchSize = batchSize;
         return embedder;
+    }
+
+    /// <summary>Throws a usage error when $FACENET_MODELS, the default model cache, names a file.</summary>
+    internal static void RequireModelsVariableNotFile(string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value) && File.Exists(value))
+        {
+            throw new UsageException($"Invalid ${FaceApiModelStore.DirectoryVariable} '{value}': it is a file, " +
+                "not a folder. Point it at the folder of the face-api model files, or pass --models-dir.");
+        }
     }
 
     /// <summary>Opens the backend --device names; a missing driver or library becomes a data error with the reason.</summary>

@@ -46,8 +46,8 @@ public sealed class FaceEmbedder : IDisposable
     }
 
     /// <summary>
-    /// Wraps a model fed by a face pipeline: every image is searched for faces, and the largest face, aligned,
-    /// is what the model embeds. The embedder disposes both.
+    /// Wraps a model fed by a face pipeline: every image is searched for faces, and the face the pipeline's
+    /// <see cref="FacePipeline.Choice"/> names, aligned, is what the model embeds. The embedder disposes both.
     /// </summary>
     public FaceEmbedder(IEmbeddingModel model, FacePipeline? faces, Threshold? threshold = null,
         ImageDecoder? decoder = null)
@@ -183,19 +183,21 @@ public sealed class FaceEmbedder : IDisposable
 
     /// <summary>
     /// face-api's pretrained recognition ResNet (see <see cref="FaceRecognitionNet"/>) with its weights from the
-    /// model cache, fetched with npm on first use. Its descriptors are not unit length, so the threshold is
-    /// face-api's Euclidean distance of 0.6 rather than a squared L2 distance between unit vectors.
+    /// model cache, fetched with npm on first use. Its descriptors are scaled to unit length
+    /// (<see cref="UnitDescriptorModel"/>), like every embedding of this engine, and by default each also takes in
+    /// the mirror image of its face. The threshold is <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
     /// <param name="backend">Where the network runs; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
     /// <param name="preprocessing">How images become the 150x150 input; <see cref="FaceRecognitionNet.Preprocessing"/> when null.</param>
+    /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder FaceApiResNet(IBackend? backend = null, string? modelsDirectory = null,
-        Preprocessing? preprocessing = null)
+        Preprocessing? preprocessing = null, bool mirror = true)
     {
         NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(new FaceApiModelStore(modelsDirectory),
             backend, preprocessing);
-        return new FaceEmbedder(model, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+        return new FaceEmbedder(new UnitDescriptorModel(model, mirror), FaceRecognitionNet.UnitThreshold);
     }
 
     /// <summary>A randomly initialised network with the default preprocessing: the floor a trained model must beat.</summary>
@@ -245,27 +247,80 @@ public sealed class FaceEmbedder : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new float[images.Count][];
-        int sample = Preprocessing.SampleSize;
         for (int start = 0; start < images.Count; start += BatchSize)
         {
             int count = Math.Min(BatchSize, images.Count - start);
-            float[] batch = new float[count * sample];
+            var views = new float[count][];
             try
             {
-                Parallel.For(0, count, i => _preprocessor.Apply(ModelInput(images[start + i], nameOf(start + i)),
-                    batch.AsSpan(i * sample, sample)));
+                Parallel.For(0, count, PerImage, i => views[i] = Preprocess(ModelInputs(images[start + i], nameOf(start + i))));
             }
             catch (AggregateException e)
             {
-                // Callers expect the preprocessing error itself (such as a NaN pixel), not the parallel wrapper.
+                // Callers expect the error itself (such as a NaN pixel), not the parallel wrapper.
                 ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
             }
-            float[] output = new float[count * Dimension];
-            Model.Embed(batch, count, output);
-            for (int i = 0; i < count; i++)
+            float[][] descriptors = EmbedViews(views);
+            descriptors.CopyTo(results, start);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// How many images are prepared at once: all cores without a face pipeline, one with it, because the pipeline
+    /// runs its networks under a lock and threads waiting on it only pile up their buffers.
+    /// </summary>
+    private ParallelOptions PerImage => new() { MaxDegreeOfParallelism = Faces is null ? -1 : 1 };
+
+    /// <summary>Preprocesses the views of one image into consecutive samples.</summary>
+    /// <exception cref="ArgumentException">A pixel is NaN or infinite.</exception>
+    private float[] Preprocess(RgbImage[] views)
+    {
+        int sample = Preprocessing.SampleSize;
+        float[] samples = new float[views.Length * sample];
+        for (int v = 0; v < views.Length; v++)
+        {
+            _preprocessor.Apply(views[v], samples.AsSpan(v * sample, sample));
+        }
+        return samples;
+    }
+
+    /// <summary>
+    /// Embeds the preprocessed views of every image (<see cref="Preprocess"/>) in one forward pass and returns one
+    /// descriptor per image: the model's own when the image has one view, else the unit vector along the sum of
+    /// its views' descriptors.
+    /// </summary>
+    private float[][] EmbedViews(float[][] views)
+    {
+        int sample = Preprocessing.SampleSize;
+        int[] viewCount = views.Select(v => v.Length / sample).ToArray();
+        int total = viewCount.Sum();
+        float[] batch = new float[total * sample];
+        int[] first = new int[views.Length];
+        for (int i = 0; i < views.Length; i++)
+        {
+            first[i] = i == 0 ? 0 : first[i - 1] + viewCount[i - 1];
+            views[i].CopyTo(batch, first[i] * sample);
+        }
+        float[] output = new float[total * Dimension];
+        Model.Embed(batch, total, output);
+        var results = new float[views.Length][];
+        for (int i = 0; i < views.Length; i++)
+        {
+            float[] descriptor = output.AsSpan(first[i] * Dimension, Dimension).ToArray();
+            if (viewCount[i] > 1)
             {
-                results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
+                for (int v = 1; v < viewCount[i]; v++)
+                {
+                    ReadOnlySpan<float> other = output.AsSpan((first[i] + v) * Dimension, Dimension);
+                    for (int k = 0; k < Dimension; k++)
+                    {
+                        descriptor[k] += other[k];
+                    }
+                }
+                UnitDescriptorModel.ScaleToUnitLength(descriptor);
             }
+            results[i] = descriptor;
         }
         return results;
     }
@@ -281,20 +336,17 @@ public sealed class FaceEmbedder : IDisposable
         ArgumentNullException.ThrowIfNull(paths);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new FileEmbedding[paths.Count];
-        int sample = Preprocessing.SampleSize;
-        float[] batch = new float[BatchSize * sample];
-        float[] output = new float[BatchSize * Dimension];
         for (int start = 0; start < paths.Count; start += BatchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(BatchSize, paths.Count - start);
             string?[] errors = new string?[count];
-            Parallel.For(0, count, i =>
+            var views = new float[count][];
+            Parallel.For(0, count, PerImage, i =>
             {
                 try
                 {
-                    RgbImage image = ModelInput(_decoder.Decode(paths[start + i]), paths[start + i]);
-                    _preprocessor.Apply(image, batch.AsSpan(i * sample, sample));
+                    views[i] = Preprocess(ModelInputs(_decoder.Decode(paths[start + i]), paths[start + i]));
                 }
                 catch (Exception e) when (e is ImageDecodeException or ArgumentException or IOException
                     or FaceNotFoundException)
@@ -303,24 +355,16 @@ public sealed class FaceEmbedder : IDisposable
                 }
             });
 
-            // Failed files are left out of the forward pass; the others are packed to the front.
+            // Failed files are left out of the forward pass.
             int[] good = Enumerable.Range(0, count).Where(i => errors[i] is null).ToArray();
-            for (int k = 0; k < good.Length; k++)
-            {
-                if (good[k] != k)
-                {
-                    batch.AsSpan(good[k] * sample, sample).CopyTo(batch.AsSpan(k * sample, sample));
-                }
-            }
-            Model.Embed(batch, good.Length, output);
+            float[][] descriptors = EmbedViews(good.Select(i => views[i]).ToArray());
             for (int i = 0; i < count; i++)
             {
                 results[start + i] = new FileEmbedding(paths[start + i], null, errors[i]);
             }
             for (int k = 0; k < good.Length; k++)
             {
-                results[start + good[k]] = new FileEmbedding(paths[start + good[k]],
-                    output.AsSpan(k * Dimension, Dimension).ToArray(), null);
+                results[start + good[k]] = new FileEmbedding(paths[start + good[k]], descriptors[k], null);
             }
             progress?.Report(start + count);
         }
@@ -330,16 +374,20 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>
     /// Loads face-api's pretrained networks as one pipeline: the face detector named <paramref name="detector"/>
     /// (<c>tiny</c> or <c>ssd</c>), the 68-point landmark network and the recognition ResNet. Each image is
-    /// searched for faces, the largest is aligned to 150x150 and embedded; its descriptor is compared with
-    /// face-api's Euclidean threshold of 0.6.
+    /// searched for faces, the one <see cref="FacePipeline.Choice"/> names (the largest unless changed) is aligned
+    /// to 150x150 and embedded as a unit vector, by default with its mirror image averaged in. With several
+    /// detectors (such as <c>ssd+centre</c>) each gives one view and the views' descriptors are added. Descriptors
+    /// are compared with <see cref="FaceRecognitionNet.UnitSquaredL2Threshold"/>.
     /// </summary>
-    /// <param name="detector"><c>tiny</c> (fast) or <c>ssd</c> (more accurate).</param>
+    /// <param name="detector"><c>tiny</c> (fast), <c>ssd</c> (more accurate) or <c>centre</c> (face crops, no
+    /// detection), or several joined by '+'.</param>
     /// <param name="backend">Where the networks run; the CPU when null.</param>
     /// <param name="modelsDirectory">Cache root of the model files; the default of <see cref="FaceApiModelStore"/> when null.</param>
-    /// <exception cref="ArgumentException">The detector name is neither tiny nor ssd.</exception>
+    /// <param name="mirror">Whether each descriptor adds the mirror image's (one more forward pass per face).</param>
+    /// <exception cref="ArgumentException">A detector name is not tiny, ssd or centre, or one is repeated.</exception>
     /// <exception cref="ModelStoreException">The model files could not be fetched or failed verification.</exception>
     public static FaceEmbedder LoadPretrained(string detector = "tiny", IBackend? backend = null,
-        string? modelsDirectory = null)
+        string? modelsDirectory = null, bool mirror = true)
     {
         var store = new FaceApiModelStore(modelsDirectory);
         FacePipeline faces = FacePipeline.LoadPretrained(store, detector, backend);
@@ -347,7 +395,7 @@ public sealed class FaceEmbedder : IDisposable
         {
             NetworkEmbeddingModel model = FaceRecognitionNet.OpenEmbeddingModel(store, backend,
                 FaceRecognitionNet.Preprocessing(cropFraction: 1));
-            return new FaceEmbedder(model, faces, new Threshold(FaceRecognitionNet.DistanceThreshold, DistanceMetric.L2));
+            return new FaceEmbedder(new UnitDescriptorModel(model, mirror), faces, FaceRecognitionNet.UnitThreshold);
         }
         catch
         {
@@ -384,8 +432,11 @@ public sealed class FaceEmbedder : IDisposable
         return DetectFaces(_decoder.Decode(imagePath));
     }
 
-    /// <summary>Returns the model's input image: the aligned largest face when there is a face pipeline.</summary>
-    private RgbImage ModelInput(RgbImage image, string name) => Faces is null ? image : Faces.AlignLargest(image, name);
+    /// <summary>
+    /// Returns the model's input images: the image itself, or with a face pipeline the aligned face, one view per
+    /// detector (see <see cref="FacePipeline.AlignViews"/>).
+    /// </summary>
+    private RgbImage[] ModelInputs(RgbImage image, string name) => Faces is null ? [image] : Faces.AlignViews(image, name);
 
     /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>
     private float[][] EmbedAligned(IReadOnlyList<RgbImage> crops)

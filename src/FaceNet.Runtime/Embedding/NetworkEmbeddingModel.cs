@@ -63,13 +63,8 @@ public sealed class NetworkEmbeddingModel : IEmbeddingModel
     /// <inheritdoc />
     public void Embed(ReadOnlySpan<float> batch, int count, Span<float> output)
     {
+        EmbeddingBuffers.Require(this, batch, count, output);
         int sample = Preprocessing.SampleSize;
-        if (batch.Length < count * sample || output.Length < count * Dimension)
-        {
-            throw new ArgumentException(
-                $"Embed: {count} samples need {count * sample} input and {count * Dimension} output values; " +
-                $"got {batch.Length} and {output.Length}.");
-        }
         if (count == 0)
         {
             return;

@@ -94,7 +94,8 @@ public sealed class ImageDecoder
         {
             throw new ImageDecodeException(name,
                 $"Image '{name}' is {width}x{height} ({Format(pixels)} pixels), above the limit of " +
-                $"{Format(maxPixels)} pixels; shrink it or raise {nameof(ImageDecodeOptions.MaxPixels)}.");
+                $"{Format(maxPixels)} pixels. Shrink it, or from C# raise " +
+                $"{nameof(ImageDecodeOptions)}.{nameof(ImageDecodeOptions.MaxPixels)} (the facenet command keeps the limit).");
         }
     }
 

@@ -14,7 +14,7 @@ internal sealed class FacePipelineModel(IEmbeddingModel inner, FacePipeline pipe
 
     public FacePipeline Pipeline { get; } = pipeline;
 
-    public string Name => $"{Inner.Name} on faces from {Pipeline.Detector.Name} detection + alignment";
+    public string Name => $"{Inner.Name} on faces from {Pipeline.DetectorName} detection + alignment";
 
     public string Checksum => $"{Inner.Checksum}+{Pipeline.Description}";
 

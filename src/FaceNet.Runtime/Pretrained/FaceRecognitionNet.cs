@@ -2,6 +2,7 @@ using FaceNet.Runtime.Autograd;
 using FaceNet.Runtime.Backends;
 using FaceNet.Runtime.Cpu;
 using FaceNet.Runtime.Embedding;
+using FaceNet.Runtime.Evaluation;
 using FaceNet.Runtime.Imaging;
 using FaceNet.Runtime.Models;
 using FaceNet.Runtime.Tensors;
@@ -25,9 +26,10 @@ namespace FaceNet.Runtime.Pretrained;
 /// <item>The mean over the 2x2 map, then a 256 to 128 fully connected layer without bias.</item>
 /// </list>
 /// <para>
-/// NOTE: unlike the FaceNet models of this engine, the descriptor is not L2-normalised. face-api compares
-/// descriptors with the Euclidean distance and calls two faces the same person below
-/// <see cref="DistanceThreshold"/>.
+/// NOTE: unlike the FaceNet models of this engine, the network's descriptor is not L2-normalised (its length is
+/// about 1.4). face-api compares raw descriptors with the Euclidean distance and calls two faces the same person
+/// below <see cref="DistanceThreshold"/>. <see cref="FaceEmbedder.FaceApiResNet"/> and
+/// <see cref="FaceEmbedder.LoadPretrained"/> scale them to unit length and use <see cref="UnitSquaredL2Threshold"/>.
 /// </para>
 /// </remarks>
 public static class FaceRecognitionNet
@@ -46,6 +48,16 @@ public static class FaceRecognitionNet
 
     /// <summary>Euclidean distance below which face-api's <c>FaceMatcher</c> calls two descriptors the same person.</summary>
     public const double DistanceThreshold = 0.6;
+
+    /// <summary>
+    /// Squared L2 distance between unit-length descriptors below which two faces count as the same person: the
+    /// per-fold thresholds that <c>facenet lfw --pretrained</c> chose on LFW were 0.169 to 0.173 with the
+    /// <c>centre</c> and <c>ssd+centre</c> detectors (see docs/pipeline.md).
+    /// </summary>
+    public const double UnitSquaredL2Threshold = 0.17;
+
+    /// <summary><see cref="UnitSquaredL2Threshold"/> as a <see cref="Threshold"/>.</summary>
+    public static Threshold UnitThreshold => Threshold.SquaredL2(UnitSquaredL2Threshold);
 
     /// <summary>Per-channel means (R, G, B) that face-api subtracts from the 0..255 pixel values.</summary>
     public static ReadOnlySpan<float> MeanRgb => [122.782f, 117.001f, 104.298f];

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FaceNet.Runtime.Pretrained;
 
@@ -84,7 +85,7 @@ public sealed class TfjsWeights
         ManifestGroup[] groups;
         try
         {
-            groups = JsonSerializer.Deserialize<ManifestGroup[]>(File.ReadAllText(manifestPath), JsonOptions)
+            groups = JsonSerializer.Deserialize(File.ReadAllText(manifestPath), TfjsManifestJson.Default.ManifestGroupArray)
                 ?? throw new InvalidDataException($"Weights manifest '{manifestPath}' is empty (JSON null).");
         }
         catch (JsonException e)
@@ -223,11 +224,17 @@ public sealed class TfjsWeights
 
     private static string FormatShape(int[] shape) => "[" + string.Join(", ", shape) + "]";
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
+    internal sealed record ManifestGroup(string[]? Paths, ManifestWeight[]? Weights);
 
-    private sealed record ManifestGroup(string[]? Paths, ManifestWeight[]? Weights);
+    internal sealed record ManifestWeight(string? Name, int[]? Shape, string? Dtype, ManifestQuantization? Quantization);
 
-    private sealed record ManifestWeight(string? Name, int[]? Shape, string? Dtype, ManifestQuantization? Quantization);
-
-    private sealed record ManifestQuantization(string? Dtype, double? Scale, double? Min);
+    internal sealed record ManifestQuantization(string? Dtype, double? Scale, double? Min);
 }
+
+/// <summary>
+/// Source-generated JSON reading of weight manifests, so that loading needs no reflection and works in trimmed
+/// and native-AOT applications (file-based C# apps are AOT by default).
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(TfjsWeights.ManifestGroup[]))]
+internal sealed partial class TfjsManifestJson : JsonSerializerContext;

@@ -222,6 +222,7 @@ public sealed class ImageDecoderTests
 
         Assert.Contains("'big.png'", error.Message);
         Assert.Contains("20x10 (200 pixels), above the limit of 199 pixels", error.Message);
+        Assert.Contains("ImageDecodeOptions.MaxPixels", error.Message);
     }
 
     [Fact]

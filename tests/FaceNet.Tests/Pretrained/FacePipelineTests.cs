@@ -97,7 +97,7 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
     }
 
     [Fact]
-    public void AlignLargest_CentreFallback_CountsAndAligns()
+    public void AlignFace_CentreFallback_CountsAndAligns()
     {
         // A pipeline of its own, because the fallback setting and its counter are state.
         using FacePipeline pipeline = FacePipeline.LoadPretrained(PretrainedModels.Store, "tiny");
@@ -105,7 +105,7 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         var grey = new RgbImage(100, 100);
         Array.Fill(grey.Pixels, 128f);
 
-        RgbImage aligned = pipeline.AlignLargest(grey, "grey");
+        RgbImage aligned = pipeline.AlignFace(grey, "grey");
 
         Assert.Equal(1, pipeline.FallbackCount);
         Assert.Equal(FaceAligner.DefaultSize, aligned.Width);
@@ -205,6 +205,22 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains("is a file, not a folder", error);
     }
 
+    [Fact]
+    public void Options_ModelsVariableIsFile_IsUsageError()
+    {
+        // The check takes the variable's value, because setting the variable would reach tests running alongside.
+        string file = Path.Combine(_data.Folder("models-variable"), "not-a-folder.txt");
+        File.WriteAllText(file, "models");
+
+        var error = Assert.Throws<FaceNet.Cli.Commands.UsageException>(
+            () => FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(file));
+
+        Assert.Contains("$FACENET_MODELS", error.Message);
+        Assert.Contains("is a file", error.Message);
+        FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(_data.Folder("models-variable"));
+        FaceNet.Cli.Commands.ModelOptions.RequireModelsVariableNotFile(null);
+    }
+
     [Theory]
     [InlineData("--face-score needs face detection", "--baseline", "pixels", "--face-score", "0.3")]
     [InlineData("Invalid --face-score 1.5", "--pretrained", "--face-score", "1.5")]
@@ -227,6 +243,43 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
 
         Assert.Equal(2, exitCode);
         Assert.Contains(expected, error);
+    }
+
+    [Theory]
+    [InlineData("--face needs face detection", "--baseline", "pixels", "--face", "central")]
+    [InlineData("--no-mirror applies to face-api-resnet only", "--arch", "nn4-small2", "--no-mirror")]
+    public void Options_FaceOrMirrorMisused_UsageError(string expected, params string[] options)
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", .. options]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void Options_UnknownFace_IsRejected()
+    {
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", "--face", "left"]);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("left", error);
+    }
+
+    [Fact]
+    public void Description_CentralChoice_ChangesCacheKey()
+    {
+        string before = pretrained.Faces.Description;
+        try
+        {
+            pretrained.Faces.Choice = FaceChoice.Central;
+
+            Assert.NotEqual(before, pretrained.Faces.Description);
+            Assert.Contains("+central", pretrained.Faces.Description);
+        }
+        finally
+        {
+            pretrained.Faces.Choice = FaceChoice.Largest;
+        }
     }
 
     [Fact]
