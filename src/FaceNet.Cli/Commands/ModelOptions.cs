@@ -37,6 +37,7 @@ internal sealed class ModelOptions
 
     public Option<double?> FaceScore { get; } = new("--face-score")
     {
+        CustomParser = ParseFaceScore,
         Description = "With --detector or --pretrained: the detector score above which a box counts as a face, " +
             "greater than 0 and less than 1 (default 0.5, face-api's). Lower values find more faces and more false ones. " +
             "The centre box has no score and ignores it.",
@@ -106,13 +107,33 @@ internal sealed class ModelOptions
     {
         var option = new Option<string?>("--face")
         {
+            HelpName = "largest|central",
             Description = "With --detector or --pretrained, which face to embed when an image has several: 'largest' " +
                 "(the largest box) or 'central' (the box that overlaps the central half of the image most) " +
                 "[default: largest; lfw and the experiment commands: central, because LFW images are cropped around " +
                 "their subject].",
         };
-        option.AcceptOnlyFromAmong("largest", "central");
+        option.Validators.Add(result =>
+        {
+            if (result.GetValue(option) is { } face && face is not ("largest" or "central"))
+            {
+                result.AddError($"Invalid --face '{face}'; use 'largest' or 'central'.");
+            }
+        });
         return option;
+    }
+
+    /// <summary>Parses --face-score, naming the option and the valid range when the value is not a number.</summary>
+    private static double? ParseFaceScore(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+            out double score))
+        {
+            return score;
+        }
+        result.AddError($"Invalid --face-score '{text}'; use a number greater than 0 and less than 1, such as 0.5.");
+        return null;
     }
 
     private static Option<string> CreateDeviceOption()

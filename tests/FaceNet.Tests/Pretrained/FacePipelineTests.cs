@@ -256,13 +256,15 @@ public sealed class FacePipelineTests(PretrainedFaceEmbedder pretrained) : IClas
         Assert.Contains(expected, error);
     }
 
-    [Fact]
-    public void Options_UnknownFace_IsRejected()
+    [Theory]
+    [InlineData("Invalid --face 'left'; use 'largest' or 'central'.", "--face", "left")]
+    [InlineData("Invalid --face-score 'abc'; use a number greater than 0", "--face-score", "abc")]
+    public void Options_UnparsableFaceValue_NamesOption(string expected, params string[] options)
     {
-        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", "--face", "left"]);
+        var (exitCode, _, error) = CliTestData.Invoke(["compare", "a.jpg", "b.jpg", "--pretrained", .. options]);
 
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("left", error);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, error);
     }
 
     [Fact]
