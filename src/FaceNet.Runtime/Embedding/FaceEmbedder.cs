@@ -408,6 +408,10 @@ public sealed class FaceEmbedder : IDisposable
     /// Finds every face in an image and embeds each: boxes, scores and landmarks in image pixels, descriptors
     /// of the aligned faces. Faces are in the detector's order, highest score first.
     /// </summary>
+    /// <remarks>
+    /// NOTE: with a detector list such as <c>ssd+centre</c> only the first detector runs here, and each descriptor
+    /// comes from one view, so it can differ from what <see cref="Embed(RgbImage)"/> returns for the same face.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The embedder has no face pipeline (see <see cref="LoadPretrained"/>).</exception>
     public IReadOnlyList<DetectedFace> DetectFaces(RgbImage image)
     {
@@ -441,22 +445,12 @@ public sealed class FaceEmbedder : IDisposable
     /// <summary>Embeds images that are already aligned face crops, bypassing the face pipeline.</summary>
     private float[][] EmbedAligned(IReadOnlyList<RgbImage> crops)
     {
-        int sample = Preprocessing.SampleSize;
         var results = new float[crops.Count][];
         for (int start = 0; start < crops.Count; start += BatchSize)
         {
             int count = Math.Min(BatchSize, crops.Count - start);
-            float[] batch = new float[count * sample];
-            for (int i = 0; i < count; i++)
-            {
-                _preprocessor.Apply(crops[start + i], batch.AsSpan(i * sample, sample));
-            }
-            float[] output = new float[count * Dimension];
-            Model.Embed(batch, count, output);
-            for (int i = 0; i < count; i++)
-            {
-                results[start + i] = output.AsSpan(i * Dimension, Dimension).ToArray();
-            }
+            float[][] samples = Enumerable.Range(start, count).Select(i => Preprocess([crops[i]])).ToArray();
+            EmbedViews(samples).CopyTo(results, start);
         }
         return results;
     }

@@ -66,6 +66,16 @@ public static class RocPlot
         plot.Title(title);
         plot.ShowLegend(Alignment.LowerRight);
 
+        WritePng(plot, path, width, height);
+    }
+
+    /// <summary>Writes a PNG of the ROC curve of one verification result.</summary>
+    public static void Save(string path, VerificationResult result, string label = "model", bool logFar = false) =>
+        Save(path, [(label, result.Roc)], $"ROC, AUC {result.Auc:F4}, EER {result.Eer:F4}", logFar);
+
+    /// <summary>Writes <paramref name="plot"/> as a PNG, creating the folder of <paramref name="path"/> first.</summary>
+    internal static void WritePng(Plot plot, string path, int width, int height)
+    {
         string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
@@ -73,8 +83,4 @@ public static class RocPlot
         }
         plot.SavePng(path, width, height);
     }
-
-    /// <summary>Writes a PNG of the ROC curve of one verification result.</summary>
-    public static void Save(string path, VerificationResult result, string label = "model", bool logFar = false) =>
-        Save(path, [(label, result.Roc)], $"ROC, AUC {result.Auc:F4}, EER {result.Eer:F4}", logFar);
 }

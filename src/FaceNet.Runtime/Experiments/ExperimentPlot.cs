@@ -70,12 +70,7 @@ public static class ExperimentPlot
         plot.Title(title);
         plot.ShowLegend(Alignment.LowerRight);
 
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-        plot.SavePng(path, width, height);
+        FaceNet.Runtime.Evaluation.RocPlot.WritePng(plot, path, width, height);
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public sealed class FacePipeline : IDisposable
         ArgumentNullException.ThrowIfNull(detectors);
         if (detectors.Count == 0 || detectors.Any(d => d is null))
         {
-            throw new ArgumentException("A face pipeline needs at least one detector, and no null one.", nameof(detectors));
+            throw new ArgumentException("The detector list is empty or contains null; pass at least one detector.", nameof(detectors));
         }
         Detectors = detectors.ToArray();
         LandmarkNet = landmarks ?? throw new ArgumentNullException(nameof(landmarks));
@@ -177,18 +177,30 @@ public sealed class FacePipeline : IDisposable
     }
 
     /// <summary>
-    /// One aligned crop of the chosen face (see <see cref="Choice"/>) per detector that finds a face. When none
+    /// Returns one aligned crop of the chosen face (see <see cref="Choice"/>) per detector that finds a face. When none
     /// does, applies <see cref="Fallback"/>: throws, or returns the one crop aligned from the central box.
     /// Embedding every view and adding the descriptors averages out the errors of each detector's framing.
     /// </summary>
     /// <param name="image">The photo.</param>
     /// <param name="name">The image's name for error messages, such as its path.</param>
     /// <exception cref="FaceNotFoundException">No detector found a face and the fallback is <see cref="NoFaceFallback.Fail"/>.</exception>
-    public RgbImage[] AlignViews(RgbImage image, string name)
+    public RgbImage[] AlignViews(RgbImage image, string name) => AlignWith(Detectors, image, name);
+
+    /// <summary>
+    /// Returns the aligned crop of the face <see cref="Choice"/> names among those <see cref="Detector"/> finds,
+    /// or applies <see cref="Fallback"/> when there is none.
+    /// </summary>
+    /// <param name="image">The photo.</param>
+    /// <param name="name">The image's name for error messages, such as its path.</param>
+    /// <exception cref="FaceNotFoundException">No face was found and the fallback is <see cref="NoFaceFallback.Fail"/>.</exception>
+    public RgbImage AlignFace(RgbImage image, string name) => AlignWith([Detector], image, name)[0];
+
+    /// <summary>Aligns one view per detector in <paramref name="detectors"/> that finds a face, else applies the fallback.</summary>
+    private RgbImage[] AlignWith(IReadOnlyList<IFaceDetector> detectors, RgbImage image, string name)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var views = new List<RgbImage>(Detectors.Count);
-        foreach (IFaceDetector detector in Detectors)
+        var views = new List<RgbImage>(detectors.Count);
+        foreach (IFaceDetector detector in detectors)
         {
             IReadOnlyList<LocatedFace> faces = Locate(image, detector);
             if (faces.Count > 0)
@@ -202,38 +214,14 @@ public sealed class FacePipeline : IDisposable
         }
         if (Fallback == NoFaceFallback.Fail)
         {
-            throw new FaceNotFoundException(name, DetectorName);
+            throw new FaceNotFoundException(name, string.Join("+", detectors.Select(d => d.Name)));
         }
 
         Interlocked.Increment(ref _fallbacks);
         return [Aligner.Align(image, LocateInCentre(image).Landmarks)];
     }
 
-    /// <summary>
-    /// Returns the aligned crop of the face <see cref="Choice"/> names among those <see cref="Detector"/> finds,
-    /// or applies <see cref="Fallback"/> when there is none.
-    /// </summary>
-    /// <param name="image">The photo.</param>
-    /// <param name="name">The image's name for error messages, such as its path.</param>
-    /// <exception cref="FaceNotFoundException">No face was found and the fallback is <see cref="NoFaceFallback.Fail"/>.</exception>
-    public RgbImage AlignFace(RgbImage image, string name)
-    {
-        ArgumentNullException.ThrowIfNull(image);
-        IReadOnlyList<LocatedFace> faces = Locate(image);
-        if (faces.Count > 0)
-        {
-            return Aligner.Align(image, Choose(faces, Choice, image.Width, image.Height).Landmarks);
-        }
-        if (Fallback == NoFaceFallback.Fail)
-        {
-            throw new FaceNotFoundException(name, Detector.Name);
-        }
-
-        Interlocked.Increment(ref _fallbacks);
-        return Aligner.Align(image, LocateInCentre(image).Landmarks);
-    }
-
-    /// <summary>The face <paramref name="choice"/> names among <paramref name="faces"/>, found in a width x height image.</summary>
+    /// <summary>Returns the face <paramref name="choice"/> names among <paramref name="faces"/>, found in a width x height image.</summary>
     /// <exception cref="ArgumentException">There are no faces.</exception>
     public static LocatedFace Choose(IReadOnlyList<LocatedFace> faces, FaceChoice choice, int width, int height)
     {
@@ -250,7 +238,7 @@ public sealed class FacePipeline : IDisposable
         return faces.MaxBy(f => f.Box.IntersectionOverUnion(centre))!;
     }
 
-    /// <summary>Half the image's width and height, centred: where <see cref="FaceChoice.Central"/> and the
+    /// <summary>Returns half the image's width and height, centred: where <see cref="FaceChoice.Central"/> and the
     /// centre-box fallback expect the subject.</summary>
     public static FaceBox CentralBox(int width, int height) =>
         new(width * 0.25, height * 0.25, width * 0.75, height * 0.75);

@@ -103,7 +103,7 @@ public sealed class UnitDescriptorModelTests
         for (int i = 0; i < 2; i++)
         {
             float[] x = batch[(i * sample)..((i + 1) * sample)];
-            // The first red row reversed, and the same sum: what the model sees of the mirror image.
+            // The first red row reversed, and the same sum: the model's output for the mirror image.
             float[] expected = Unit([
                 2 * x[0] + 2 * x[2], 2 * x[1] + 2 * x[1], 2 * x[2] + 2 * x[0], 2 * x.Sum(),
             ]);

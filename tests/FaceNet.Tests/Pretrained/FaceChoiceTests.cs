@@ -2,14 +2,14 @@ using FaceNet.Runtime.Pretrained;
 
 namespace FaceNet.Tests.Pretrained;
 
-/// <summary>Which detected face the pipeline embeds when an image holds several.</summary>
+/// <summary>Which detected face the pipeline embeds when an image contains several.</summary>
 public sealed class FaceChoiceTests
 {
     private static LocatedFace Face(double left, double top, double right, double bottom, double score = 0.9) =>
         new(new FaceBox(left, top, right, bottom), score,
             new Landmarks68(Enumerable.Range(0, Landmarks68.Count).Select(i => (left + i, top + i)).ToArray()));
 
-    // A 250 x 250 image as in LFW: the subject fills the middle, a larger bystander stands at the right edge, and a
+    // A 250 x 250 image as in LFW: the subject fills the middle, a larger bystander is at the right edge, and a
     // small false detection sits exactly on the centre.
     private static readonly LocatedFace Subject = Face(70, 65, 180, 185);
     private static readonly LocatedFace Bystander = Face(150, 20, 290, 200);
